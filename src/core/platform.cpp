@@ -1,0 +1,18 @@
+// Clock and file helpers.
+
+#include "core/ggml-impl.h"
+
+#include <chrono>
+#include <cstdio>
+
+static std::chrono::steady_clock::time_point g_time_origin = std::chrono::steady_clock::now();
+
+void ggml_time_init(void) { g_time_origin = std::chrono::steady_clock::now(); }
+
+int64_t ggml_time_us(void) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_time_origin).count();
+}
+
+int64_t ggml_time_ms(void) { return ggml_time_us() / 1000; }
+
+FILE * ggml_fopen(const char * fname, const char * mode) { return fopen(fname, mode); }

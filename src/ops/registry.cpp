@@ -1,0 +1,59 @@
+// The table from ggml_op to its traits. Each op's traits object is defined in that op's file in
+// src/ops/; adding an op means adding its enum value, its file and one line here.
+
+#include "core/ggml-impl.h"
+
+#define CGML_OPS(X)                                              \
+    X(DUP, dup) X(ADD, add) X(ADD1, add1) X(ACC, acc) X(SUB, sub) \
+    X(MUL, mul) X(DIV, div) X(SQR, sqr) X(SQRT, sqrt) X(LOG, log) \
+    X(SUM, sum) X(SUM_ROWS, sum_rows) X(MEAN, mean)               \
+    X(ARGMAX, argmax) X(COUNT_EQUAL, count_equal)                 \
+    X(REPEAT, repeat) X(REPEAT_BACK, repeat_back)                 \
+    X(SILU_BACK, silu_back) X(MUL_MAT, mul_mat)                   \
+    X(OUT_PROD, out_prod) X(SCALE, scale) X(CPY, cpy)             \
+    X(CONT, cont) X(RESHAPE, reshape) X(VIEW, view)               \
+    X(PERMUTE, permute) X(TRANSPOSE, transpose)                   \
+    X(SOFT_MAX, soft_max) X(SOFT_MAX_BACK, soft_max_back)         \
+    X(IM2COL, im2col) X(IM2COL_BACK, im2col_back)                 \
+    X(POOL_2D, pool_2d) X(POOL_2D_BACK, pool_2d_back)             \
+    X(UNARY, unary) X(CROSS_ENTROPY_LOSS, cross_entropy_loss)     \
+    X(CROSS_ENTROPY_LOSS_BACK, cross_entropy_loss_back)           \
+    X(OPT_STEP_ADAMW, opt_step_adamw) X(OPT_STEP_SGD, opt_step_sgd)
+
+// Weak while the op files are being filled in: a missing op then reports itself at use.
+#define DECLARE_TRAITS(OP, name) extern const ggml_op_traits ggml_op_traits_##name __attribute__((weak));
+CGML_OPS(DECLARE_TRAITS)
+#undef DECLARE_TRAITS
+
+static const ggml_op_traits NONE_TRAITS = {"NONE", "none", nullptr, nullptr, nullptr, false};
+
+const ggml_op_traits * ggml_get_op_traits(ggml_op op) {
+    switch (op) {
+        case GGML_OP_NONE: return &NONE_TRAITS;
+#define CASE_TRAITS(OP, name) \
+        case GGML_OP_##OP: if (&ggml_op_traits_##name) return &ggml_op_traits_##name; break;
+        CGML_OPS(CASE_TRAITS)
+#undef CASE_TRAITS
+        default: break;
+    }
+    GGML_ABORT("operator %d is not implemented", (int) op);
+}
+
+bool ggml_op_is_view(ggml_op op) {
+    return op == GGML_OP_RESHAPE || op == GGML_OP_VIEW || op == GGML_OP_PERMUTE || op == GGML_OP_TRANSPOSE;
+}
+
+const char * ggml_op_name(ggml_op op) {
+    if ((int) op < 0 || op >= GGML_OP_COUNT) return "UNKNOWN";
+    return ggml_get_op_traits(op)->name;
+}
+
+const char * ggml_op_symbol(ggml_op op) {
+    if ((int) op < 0 || op >= GGML_OP_COUNT) return "?";
+    return ggml_get_op_traits(op)->symbol;
+}
+
+const char * ggml_op_desc(const ggml_tensor * t) {
+    if (t->op == GGML_OP_UNARY) return ggml_unary_op_name(ggml_get_unary_op(t));
+    return ggml_op_name(t->op);
+}
