@@ -228,9 +228,9 @@ size_t ggml_nbytes(const ggml_tensor * t) {
     for (int i = 0; i < GGML_MAX_DIMS; ++i) {
         if (t->ne[i] <= 0) return 0;
     }
-    const size_t blck = (size_t) ggml_blck_size(t->type);
-    size_t nbytes = t->ne[0] * t->nb[0] / blck;
-    for (int i = 1; i < GGML_MAX_DIMS; ++i) nbytes += (t->ne[i] - 1) * t->nb[i];
+    // one element plus the distance to the last element: right for any stride order
+    size_t nbytes = ggml_type_size(t->type);
+    for (int i = 0; i < GGML_MAX_DIMS; ++i) nbytes += (t->ne[i] - 1) * t->nb[i];
     return nbytes;
 }
 
