@@ -1,0 +1,95 @@
+#pragma once
+
+// Internal interface a backend implements: function tables for buffer types, buffers, backends,
+// devices and registrations. The CPU backend (src/cpu/) is one implementation; tests define
+// others. Optional entries may be NULL where noted.
+
+#include "ggml-backend.h"
+#include "core/ggml-impl.h"
+
+struct ggml_backend_buffer_type_i {
+    const char *          (*get_name)      (ggml_backend_buffer_type_t buft);
+    ggml_backend_buffer_t (*alloc_buffer)  (ggml_backend_buffer_type_t buft, size_t size);
+    size_t                (*get_alignment) (ggml_backend_buffer_type_t buft);
+    size_t                (*get_max_size)  (ggml_backend_buffer_type_t buft);                 // NULL: unlimited
+    size_t                (*get_alloc_size)(ggml_backend_buffer_type_t buft, const ggml_tensor * t); // NULL: ggml_nbytes
+    bool                  (*is_host)       (ggml_backend_buffer_type_t buft);                 // NULL: false
+};
+
+struct ggml_backend_buffer_type {
+    ggml_backend_buffer_type_i iface;
+    ggml_backend_dev_t         device;
+    void *                     context;
+};
+
+struct ggml_backend_buffer_i {
+    void             (*free_buffer)  (ggml_backend_buffer_t buffer);                     // NULL: nothing to free
+    void *           (*get_base)     (ggml_backend_buffer_t buffer);
+    ggml_status      (*init_tensor)  (ggml_backend_buffer_t buffer, ggml_tensor * t);    // NULL: nothing to do
+    void             (*memset_tensor)(ggml_backend_buffer_t buffer, ggml_tensor * t, uint8_t value, size_t offset, size_t size);
+    void             (*set_tensor)   (ggml_backend_buffer_t buffer, ggml_tensor * t, const void * data, size_t offset, size_t size);
+    void             (*get_tensor)   (ggml_backend_buffer_t buffer, const ggml_tensor * t, void * data, size_t offset, size_t size);
+    bool             (*cpy_tensor)   (ggml_backend_buffer_t buffer, const ggml_tensor * src, ggml_tensor * dst); // NULL or false: generic copy
+    void             (*clear)        (ggml_backend_buffer_t buffer, uint8_t value);
+    void             (*reset)        (ggml_backend_buffer_t buffer);                     // NULL: nothing to do
+};
+
+struct ggml_backend_buffer {
+    ggml_backend_buffer_i          iface;
+    ggml_backend_buffer_type_t     buft;
+    void *                         context;
+    size_t                         size;
+    ggml_backend_buffer_usage      usage;
+};
+
+ggml_backend_buffer_t ggml_backend_buffer_init(ggml_backend_buffer_type_t buft, ggml_backend_buffer_i iface,
+                                               void * context, size_t size);
+
+struct ggml_backend_i {
+    const char * (*get_name)     (ggml_backend_t backend);
+    void         (*free)         (ggml_backend_t backend);
+    void         (*synchronize)  (ggml_backend_t backend);                       // NULL: always synchronous
+    ggml_status  (*graph_compute)(ggml_backend_t backend, ggml_cgraph * cgraph);
+};
+
+struct ggml_backend {
+    ggml_backend_i     iface;
+    ggml_backend_dev_t device;
+    void *             context;
+};
+
+struct ggml_backend_device_i {
+    const char *               (*get_name)       (ggml_backend_dev_t dev);
+    const char *               (*get_description)(ggml_backend_dev_t dev);
+    void                       (*get_memory)     (ggml_backend_dev_t dev, size_t * free, size_t * total);
+    enum ggml_backend_dev_type (*get_type)       (ggml_backend_dev_t dev);
+    ggml_backend_t             (*init_backend)   (ggml_backend_dev_t dev, const char * params);
+    ggml_backend_buffer_type_t (*get_buffer_type)(ggml_backend_dev_t dev);
+    bool                       (*supports_op)    (ggml_backend_dev_t dev, const ggml_tensor * op);
+    bool                       (*supports_buft)  (ggml_backend_dev_t dev, ggml_backend_buffer_type_t buft);
+    bool                       (*offload_op)     (ggml_backend_dev_t dev, const ggml_tensor * op); // NULL: false
+};
+
+struct ggml_backend_device {
+    ggml_backend_device_i iface;
+    ggml_backend_reg_t    reg;
+    void *                context;
+};
+
+struct ggml_backend_reg_i {
+    const char *       (*get_name)         (ggml_backend_reg_t reg);
+    size_t             (*get_device_count) (ggml_backend_reg_t reg);
+    ggml_backend_dev_t (*get_device)       (ggml_backend_reg_t reg, size_t index);
+    void *             (*get_proc_address)(ggml_backend_reg_t reg, const char * name); // NULL: none
+};
+
+struct ggml_backend_reg {
+    ggml_backend_reg_i iface;
+    void *             context;
+};
+
+// The buffer-type of host memory: plain aligned allocations, readable by the CPU directly.
+bool ggml_backend_buft_is_cpu(ggml_backend_buffer_type_t buft);
+
+// Whether buffer is one of the graph allocator's own buffers.
+bool ggml_gallocr_owns_buffer(ggml_gallocr_t galloc, const ggml_backend_buffer * buffer);

@@ -1,0 +1,120 @@
+// The process-wide list of backend registrations and devices. The CPU registration is always
+// present; other devices (for example a test device) join with ggml_backend_device_register.
+
+#include "backend/backend-impl.h"
+#include "ggml-cpu.h"
+
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+namespace {
+
+struct registry {
+    std::vector<ggml_backend_reg_t> regs;
+    std::vector<ggml_backend_dev_t> devices;
+
+    registry() { add_reg(ggml_backend_cpu_reg()); }
+
+    void add_reg(ggml_backend_reg_t reg) {
+        for (ggml_backend_reg_t r : regs) if (r == reg) return;
+        regs.push_back(reg);
+        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); ++i) add_device(ggml_backend_reg_dev_get(reg, i));
+    }
+
+    void add_device(ggml_backend_dev_t dev) {
+        for (ggml_backend_dev_t d : devices) if (d == dev) return;
+        devices.push_back(dev);
+    }
+};
+
+registry & get_registry() {
+    static registry r;
+    return r;
+}
+
+std::mutex g_registry_mutex;
+
+bool equal_ignoring_case(const char * a, const char * b) {
+    for (; *a && *b; ++a, ++b) {
+        if (std::tolower((unsigned char) *a) != std::tolower((unsigned char) *b)) return false;
+    }
+    return *a == *b;
+}
+
+} // namespace
+
+void ggml_backend_device_register(ggml_backend_dev_t device) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    registry & r = get_registry();
+    if (device->reg) {
+        bool known = false;
+        for (ggml_backend_reg_t reg : r.regs) known = known || reg == device->reg;
+        if (!known) r.regs.push_back(device->reg);
+    }
+    r.add_device(device);
+}
+
+size_t ggml_backend_reg_count(void) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    return get_registry().regs.size();
+}
+
+ggml_backend_reg_t ggml_backend_reg_get(size_t index) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    registry & r = get_registry();
+    GGML_ASSERT(index < r.regs.size());
+    return r.regs[index];
+}
+
+ggml_backend_reg_t ggml_backend_reg_by_name(const char * name) {
+    for (size_t i = 0; i < ggml_backend_reg_count(); ++i) {
+        ggml_backend_reg_t reg = ggml_backend_reg_get(i);
+        if (equal_ignoring_case(ggml_backend_reg_name(reg), name)) return reg;
+    }
+    return nullptr;
+}
+
+size_t ggml_backend_dev_count(void) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    return get_registry().devices.size();
+}
+
+ggml_backend_dev_t ggml_backend_dev_get(size_t index) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    registry & r = get_registry();
+    GGML_ASSERT(index < r.devices.size());
+    return r.devices[index];
+}
+
+ggml_backend_dev_t ggml_backend_dev_by_name(const char * name) {
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (equal_ignoring_case(ggml_backend_dev_name(dev), name)) return dev;
+    }
+    return nullptr;
+}
+
+ggml_backend_dev_t ggml_backend_dev_by_type(enum ggml_backend_dev_type type) {
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(dev) == type) return dev;
+    }
+    return nullptr;
+}
+
+ggml_backend_t ggml_backend_init_by_name(const char * name, const char * params) {
+    ggml_backend_dev_t dev = ggml_backend_dev_by_name(name);
+    return dev ? ggml_backend_dev_init(dev, params) : nullptr;
+}
+
+ggml_backend_t ggml_backend_init_by_type(enum ggml_backend_dev_type type, const char * params) {
+    ggml_backend_dev_t dev = ggml_backend_dev_by_type(type);
+    return dev ? ggml_backend_dev_init(dev, params) : nullptr;
+}
+
+ggml_backend_t ggml_backend_init_best(void) {
+    ggml_backend_dev_t dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU);
+    if (!dev) dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    return dev ? ggml_backend_dev_init(dev, nullptr) : nullptr;
+}

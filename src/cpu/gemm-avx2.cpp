@@ -1,0 +1,89 @@
+// AVX2 + FMA GEMM kernel: a 16 x 6 tile of C in 12 ymm accumulators (two vectors of A per k,
+// six broadcasts of B), leaving registers for the A vectors and one broadcast.
+
+#include "cpu/gemm.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+
+#include "cpu/gemm-blocked.h"
+
+#include <immintrin.h>
+
+namespace {
+
+struct avx2_kernel {
+    static constexpr int     MR = 16, NR = 6;
+    static constexpr int64_t MC = 256, KC = 256, NC = 6 * 256;
+
+    static constexpr bool DIRECT_A = false;
+
+    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
+                      int mr, int nr, bool accumulate) {
+        __m256 c0[NR], c1[NR];
+#pragma GCC unroll 6
+        for (int j = 0; j < NR; ++j) {
+            c0[j] = _mm256_setzero_ps();
+            c1[j] = _mm256_setzero_ps();
+        }
+        for (int64_t k = 0; k < kc; ++k) {
+            const __m256 a0 = _mm256_load_ps(a);
+            const __m256 a1 = _mm256_load_ps(a + 8);
+#pragma GCC unroll 6
+            for (int j = 0; j < NR; ++j) {
+                const __m256 bj = _mm256_broadcast_ss(b + j);
+                c0[j] = _mm256_fmadd_ps(a0, bj, c0[j]);
+                c1[j] = _mm256_fmadd_ps(a1, bj, c1[j]);
+            }
+            a += MR;
+            b += NR;
+        }
+        if (mr == MR) {
+#pragma GCC unroll 6
+            for (int j = 0; j < NR; ++j) {
+                if (j < nr) {
+                    float * cj = c + j * ldc;
+                    __m256  v0 = c0[j], v1 = c1[j];
+                    if (accumulate) {
+                        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cj));
+                        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cj + 8));
+                    }
+                    _mm256_storeu_ps(cj, v0);
+                    _mm256_storeu_ps(cj + 8, v1);
+                }
+            }
+        } else {
+            // partial rows: spill the tile and copy what exists
+            alignas(32) float tile[NR][MR];
+#pragma GCC unroll 6
+            for (int j = 0; j < NR; ++j) {
+                _mm256_store_ps(tile[j], c0[j]);
+                _mm256_store_ps(tile[j] + 8, c1[j]);
+            }
+            for (int j = 0; j < nr; ++j) {
+                float * cj = c + j * ldc;
+                for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + tile[j][i] : tile[j][i];
+            }
+        }
+    }
+
+    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+        gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
+    }
+    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+        gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
+    }
+};
+
+} // namespace
+
+static const cgml_gemm_kernel avx2_tiles[] = {
+    {avx2_kernel::MR, avx2_kernel::NR, avx2_kernel::MC, avx2_kernel::KC, avx2_kernel::NC, 1.0f, gemm_blocked<avx2_kernel>},
+};
+
+const cgml_gemm_kernel_set cgml_gemm_kernels_avx2 = {avx2_tiles, 1};
+
+#else
+
+const cgml_gemm_kernel_set cgml_gemm_kernels_avx2 = {nullptr, 0};
+
+#endif

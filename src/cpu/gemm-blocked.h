@@ -1,0 +1,121 @@
+#pragma once
+
+// The blocked GEMM driver shared by the per-instruction-set files (Goto's loop order):
+//
+//   for each block of nc columns of C:           B block packed once (kc x nc, L3)
+//     for each block of kc steps of K:
+//       pack B[k-block, column block] into NR-wide panels
+//       for each block of mc rows of C:           A block packed (mc x kc, stays in L2)
+//         pack A[row block, k-block] into MR-tall panels
+//         for each NR panel of B:                 B panel (kc x NR) stays in L1
+//           for each MR panel of A: micro-kernel  MR x NR tile of C in registers
+//
+// Packing absorbs the operands' strides, so transposed views cost one strided read per element.
+// Everything here has internal linkage: each including file compiles it for its own
+// instruction set, and no copy may leak into another file's code through the linker.
+//
+// A kernel type provides: MR, NR, MC, KC, NC, micro(kc, a, b, c, ldc, mr, nr, accumulate),
+// pack_a(g, i0, mc, k0, kc, dst), pack_b(g, k0, kc, j0, nc, dst) and DIRECT_A; when DIRECT_A
+// is true, also micro_direct(kc, a, a_step, b, c, ldc, mr, nr, accumulate), which reads A
+// unpacked.
+
+#include "cpu/gemm.h"
+
+namespace {
+
+inline int64_t gb_min(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// A[i0:i0+mc, k0:k0+kc] as panels of MR rows; in a panel, step k holds MR consecutive rows.
+// Rows past mc are zero so that the micro-kernel can always work on full tiles.
+template <int MR>
+void gemm_pack_a_generic(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+    for (int64_t p = 0; p < mc; p += MR) {
+        const int     mr = (int) gb_min(MR, mc - p);
+        float *       d  = dst + p * kc;
+        const float * s  = g.A + (i0 + p) * g.a_si + k0 * g.a_sk;
+        if (g.a_si == 1) {
+            for (int64_t k = 0; k < kc; ++k) {
+                const float * sk = s + k * g.a_sk;
+                float *       dk = d + k * MR;
+                for (int ii = 0; ii < mr; ++ii) dk[ii] = sk[ii];
+                for (int ii = mr; ii < MR; ++ii) dk[ii] = 0.0f;
+            }
+        } else {
+            // rows are read along k (contiguous when a_sk == 1) and written with stride MR
+            for (int ii = 0; ii < mr; ++ii) {
+                const float * si = s + ii * g.a_si;
+                for (int64_t k = 0; k < kc; ++k) d[k * MR + ii] = si[k * g.a_sk];
+            }
+            for (int ii = mr; ii < MR; ++ii) {
+                for (int64_t k = 0; k < kc; ++k) d[k * MR + ii] = 0.0f;
+            }
+        }
+    }
+}
+
+// B[k0:k0+kc, j0:j0+nc] as panels of NR columns; in a panel, step k holds NR consecutive columns.
+template <int NR>
+void gemm_pack_b_generic(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+    for (int64_t q = 0; q < nc; q += NR) {
+        const int     nr = (int) gb_min(NR, nc - q);
+        float *       d  = dst + q * kc;
+        const float * s  = g.B + k0 * g.b_sk + (j0 + q) * g.b_sj;
+        if (g.b_sj == 1) {
+            for (int64_t k = 0; k < kc; ++k) {
+                const float * sk = s + k * g.b_sk;
+                float *       dk = d + k * NR;
+                for (int jj = 0; jj < nr; ++jj) dk[jj] = sk[jj];
+                for (int jj = nr; jj < NR; ++jj) dk[jj] = 0.0f;
+            }
+        } else {
+            for (int jj = 0; jj < nr; ++jj) {
+                const float * sj = s + jj * g.b_sj;
+                for (int64_t k = 0; k < kc; ++k) d[k * NR + jj] = sj[k * g.b_sk];
+            }
+            for (int jj = nr; jj < NR; ++jj) {
+                for (int64_t k = 0; k < kc; ++k) d[k * NR + jj] = 0.0f;
+            }
+        }
+    }
+}
+
+template <class Kern>
+void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb) {
+    constexpr int MR = Kern::MR, NR = Kern::NR;
+    const int64_t K = g.K;
+    // equal K blocks: a short last block would waste the C loads and stores around it
+    const int64_t n_kblocks = (K + Kern::KC - 1) / Kern::KC;
+    const int64_t kcb       = (K + n_kblocks - 1) / n_kblocks;
+    // Packing A pays off through reuse across B's panels; with at most two panels, a kernel
+    // that can read rows of A in place (contiguous along i) skips it.
+    const bool direct_a = Kern::DIRECT_A && g.a_si == 1 && n1 - n0 <= 2 * NR;
+
+    for (int64_t jc = n0; jc < n1; jc += Kern::NC) {
+        const int64_t nc = gb_min(Kern::NC, n1 - jc);
+        for (int64_t pc = 0; pc < K; pc += kcb) {
+            const int64_t kc = gb_min(kcb, K - pc);
+            Kern::pack_b(g, pc, kc, jc, nc, pb);
+            for (int64_t ic = m0; ic < m1; ic += Kern::MC) {
+                const int64_t mc = gb_min(Kern::MC, m1 - ic);
+                if (!direct_a) Kern::pack_a(g, ic, mc, pc, kc, pa);
+                for (int64_t jr = 0; jr < nc; jr += NR) {
+                    const int nr = (int) gb_min(NR, nc - jr);
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        const int mr = (int) gb_min(MR, mc - ir);
+                        float *   c  = g.C + (ic + ir) + (jc + jr) * g.ldc;
+                        if constexpr (Kern::DIRECT_A) {
+                            if (direct_a) {
+                                Kern::micro_direct(kc, g.A + (ic + ir) + pc * g.a_sk, g.a_sk, pb + jr * kc, c, g.ldc,
+                                                   mr, nr, pc > 0);
+                                continue;
+                            }
+                        }
+                        Kern::micro(kc, pa + ir * kc, pb + jr * kc, c, g.ldc, mr, nr, pc > 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+} // namespace

@@ -1,0 +1,236 @@
+// GEMM front end: picks the instruction set at run time and, per shape, the register tile (or
+// the dot-product path for products with very few rows), splits C between threads and runs the
+// blocked kernel on each thread's block. Also holds the portable kernel.
+
+#include "cpu/gemm.h"
+#include "cpu/gemm-blocked.h"
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+// ---------------------------------------------------------------------------------------------
+// portable kernel: plain loops over an 8 x 6 tile that compilers vectorise with baseline SIMD
+
+namespace {
+
+struct scalar_kernel {
+    static constexpr int     MR = 8, NR = 6;
+    static constexpr int64_t MC = 256, KC = 256, NC = 1536;
+
+    static constexpr bool DIRECT_A = false;
+
+    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
+                      int mr, int nr, bool accumulate) {
+        float acc[NR][MR] = {};
+        for (int64_t k = 0; k < kc; ++k) {
+            for (int j = 0; j < NR; ++j) {
+                const float bj = b[k * NR + j];
+                for (int i = 0; i < MR; ++i) acc[j][i] += a[k * MR + i] * bj;
+            }
+        }
+        for (int j = 0; j < nr; ++j) {
+            float * cj = c + j * ldc;
+            for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + acc[j][i] : acc[j][i];
+        }
+    }
+    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+        gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
+    }
+    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+        gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
+    }
+};
+
+} // namespace
+
+static const cgml_gemm_kernel scalar_tiles[] = {
+    {scalar_kernel::MR, scalar_kernel::NR, scalar_kernel::MC, scalar_kernel::KC, scalar_kernel::NC, 1.0f,
+     gemm_blocked<scalar_kernel>},
+};
+
+const cgml_gemm_kernel_set cgml_gemm_kernels_scalar = {scalar_tiles, 1};
+
+// ---------------------------------------------------------------------------------------------
+// instruction set selection
+
+static bool cpu_has(cgml_gemm_isa isa) {
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    switch (isa) {
+        case CGML_GEMM_AVX512:
+            // the file is compiled with BW, DQ and VL too, and the compiler uses them (mask moves)
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && cgml_gemm_kernels_avx512.n > 0;
+        case CGML_GEMM_AVX2:
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cgml_gemm_kernels_avx2.n > 0;
+        default: return true;
+    }
+#else
+    return isa != CGML_GEMM_AVX512 && isa != CGML_GEMM_AVX2;
+#endif
+}
+
+static cgml_gemm_isa best_isa() {
+    if (cpu_has(CGML_GEMM_AVX512)) return CGML_GEMM_AVX512;
+    if (cpu_has(CGML_GEMM_AVX2)) return CGML_GEMM_AVX2;
+    return CGML_GEMM_SCALAR;
+}
+
+static std::atomic<int> g_forced_isa{CGML_GEMM_AUTO};
+
+bool cgml_gemm_isa_supported(cgml_gemm_isa isa) { return isa == CGML_GEMM_AUTO || cpu_has(isa); }
+
+const char * cgml_gemm_isa_name(cgml_gemm_isa isa) {
+    switch (isa) {
+        case CGML_GEMM_AUTO:      return "auto";
+        case CGML_GEMM_REFERENCE: return "reference";
+        case CGML_GEMM_SCALAR:    return "scalar";
+        case CGML_GEMM_AVX2:      return "avx2";
+        case CGML_GEMM_AVX512:    return "avx512";
+    }
+    return "?";
+}
+
+bool cgml_gemm_force_isa(cgml_gemm_isa isa) {
+    if (!cgml_gemm_isa_supported(isa)) return false;
+    g_forced_isa.store(isa);
+    return true;
+}
+
+cgml_gemm_isa cgml_gemm_active_isa() {
+    static const cgml_gemm_isa best = best_isa();
+    const cgml_gemm_isa forced = (cgml_gemm_isa) g_forced_isa.load(std::memory_order_relaxed);
+    return forced == CGML_GEMM_AUTO ? best : forced;
+}
+
+static const cgml_gemm_kernel_set & active_kernels() {
+    switch (cgml_gemm_active_isa()) {
+        case CGML_GEMM_AVX512: return cgml_gemm_kernels_avx512;
+        case CGML_GEMM_AVX2:   return cgml_gemm_kernels_avx2;
+        default:               return cgml_gemm_kernels_scalar;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// scratch
+
+static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static size_t kernel_floats(const cgml_gemm_kernel & kern, int64_t M, int64_t N, int64_t K) {
+    const int64_t kc = min64(kern.kc, K);
+    const int64_t mc = min64(kern.mc, round_up(M, kern.mr));
+    const int64_t nc = min64(kern.nc, round_up(N, kern.nr)) + kern.nr; // a block's last panel may be partial
+    return (size_t) (round_up(mc * kc, 16) + round_up(nc * kc, 16));
+}
+
+size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K) {
+    size_t floats = 0;
+    for (const cgml_gemm_kernel_set * set : {&cgml_gemm_kernels_scalar, &cgml_gemm_kernels_avx2, &cgml_gemm_kernels_avx512}) {
+        for (int i = 0; i < set->n; ++i) {
+            const size_t f = kernel_floats(set->kernels[i], M, N, K);
+            if (f > floats) floats = f;
+        }
+    }
+    return floats * sizeof(float) + 64; // + alignment
+}
+
+// ---------------------------------------------------------------------------------------------
+// splitting C between threads
+
+// Thread ith's share of `units` items split in `parts` nearly equal parts.
+static void split_units(int64_t units, int parts, int part, int64_t & u0, int64_t & u1) {
+    u0 = units * part / parts;
+    u1 = units * (part + 1) / parts;
+}
+
+// The grid of threads (tm rows x tn columns of blocks) whose slowest thread has least to do:
+// its padded tile area plus the packing it repeats (rows and columns it packs, times a weight
+// for how many multiply-adds one packed element costs).
+static void choose_grid(const cgml_gemm_kernel & kern, int64_t M, int64_t N, int nth, int & tm, int & tn) {
+    const int64_t mu = (M + kern.mr - 1) / kern.mr;
+    const int64_t nu = (N + kern.nr - 1) / kern.nr;
+    double best = -1.0;
+    tm = 1;
+    tn = nth;
+    for (int t = 1; t <= nth; ++t) {
+        if (nth % t) continue;
+        const int64_t rows = (mu + t - 1) / t * kern.mr;
+        const int64_t cols = (nu + nth / t - 1) / (nth / t) * kern.nr;
+        const double  cost = (double) rows * (double) cols + 32.0 * (double) (rows + cols);
+        if (best < 0 || cost < best) {
+            best = cost;
+            tm = t;
+            tn = nth / t;
+        }
+    }
+}
+
+static std::atomic<int> g_forced_tile{-1};
+
+int cgml_gemm_n_tiles() { return active_kernels().n; }
+
+bool cgml_gemm_force_tile(int index) {
+    if (index >= cgml_gemm_n_tiles()) return false;
+    g_forced_tile.store(index < 0 ? -1 : index);
+    return true;
+}
+
+// The tile that wastes least on this shape: the padded area of C, divided by the tile's speed.
+static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N) {
+    const cgml_gemm_kernel_set & set = active_kernels();
+    const int forced = g_forced_tile.load(std::memory_order_relaxed);
+    if (forced >= 0 && forced < set.n) return set.kernels[forced];
+    int    best = 0;
+    double best_cost = 0;
+    for (int i = 0; i < set.n; ++i) {
+        const cgml_gemm_kernel & k = set.kernels[i];
+        const double cost = (double) round_up(M, k.mr) * (double) round_up(N, k.nr) / k.efficiency;
+        if (i == 0 || cost < best_cost) {
+            best = i;
+            best_cost = cost;
+        }
+    }
+    return set.kernels[best];
+}
+
+void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize) {
+    if (g.M <= 0 || g.N <= 0) return;
+
+    // a few rows, both operands along k: dot products beat a mostly empty tile and packing
+    if (g.M <= 16 && g.K > 0 && g.a_sk == 1 && g.b_sk == 1 && cgml_gemm_active_isa() == CGML_GEMM_AVX512 &&
+        g_forced_tile.load(std::memory_order_relaxed) < 0 && cgml_gemm_small_m_avx512) {
+        int64_t n0, n1;
+        split_units(g.N, nth, ith, n0, n1);
+        if (n0 < n1) cgml_gemm_small_m_avx512(g, n0, n1);
+        return;
+    }
+    const cgml_gemm_kernel & kern = choose_kernel(g.M, g.N);
+
+    int tm, tn;
+    choose_grid(kern, g.M, g.N, nth, tm, tn);
+    int64_t mu0, mu1, nu0, nu1;
+    split_units((g.M + kern.mr - 1) / kern.mr, tm, ith / tn, mu0, mu1);
+    split_units((g.N + kern.nr - 1) / kern.nr, tn, ith % tn, nu0, nu1);
+    const int64_t m0 = mu0 * kern.mr, m1 = min64(mu1 * kern.mr, g.M);
+    const int64_t n0 = nu0 * kern.nr, n1 = min64(nu1 * kern.nr, g.N);
+    if (m0 >= m1 || n0 >= n1) return;
+
+    if (g.K <= 0) {
+        for (int64_t j = n0; j < n1; ++j) memset(g.C + j * g.ldc + m0, 0, (size_t) (m1 - m0) * sizeof(float));
+        return;
+    }
+
+    const size_t need = cgml_gemm_thread_work_size(g.M, g.N, g.K);
+    if (!wdata || wsize < need) {
+        // callers that did not reserve scratch: grow a per-thread buffer once and keep it
+        thread_local std::vector<char> fallback;
+        if (fallback.size() < need) fallback.resize(need);
+        wdata = fallback.data();
+    }
+    float * pa = (float *) (((uintptr_t) wdata + 63) & ~(uintptr_t) 63);
+    const int64_t kc = min64(kern.kc, g.K);
+    const int64_t mc = min64(kern.mc, round_up(g.M, kern.mr));
+    float * pb = pa + round_up(mc * kc, 16);
+    kern.block(g, m0, m1, n0, n1, pa, pb);
+}

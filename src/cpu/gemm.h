@@ -1,0 +1,79 @@
+#pragma once
+
+// Single-precision matrix product on the CPU: C = A·B with strided A and B and a C whose
+// columns are contiguous. Used by the mul_mat and out_prod kernels.
+//
+// Usage (on each of nth threads, ith = 0..nth-1; no barrier needed, threads write disjoint
+// blocks of C):
+//   cgml_gemm_args g = {M, N, K, A, a_si, a_sk, B, b_sk, b_sj, C, ldc};
+//   size_t per_thread = cgml_gemm_thread_work_size(M, N, K);
+//   cgml_gemm_f32(g, ith, nth, (char *) wdata + ith * per_thread, per_thread);
+//
+// Element (i, k) of A is A[i*a_si + k*a_sk], element (k, j) of B is B[k*b_sk + j*b_sj] and
+// element (i, j) of C is C[i + j*ldc] (strides in floats; transposed operands are handled
+// while packing, never copied whole). C is overwritten.
+//
+// The kernel (AVX-512, AVX2+FMA or portable) is chosen at run time from the CPU's features;
+// tests and benchmarks may force one with cgml_gemm_force_isa.
+
+#include <cstddef>
+#include <cstdint>
+
+struct cgml_gemm_args {
+    int64_t M, N, K;
+    const float * A; int64_t a_si, a_sk;
+    const float * B; int64_t b_sk, b_sj;
+    float *       C; int64_t ldc;
+};
+
+enum cgml_gemm_isa {
+    CGML_GEMM_AUTO,      // the widest supported
+    CGML_GEMM_REFERENCE, // operators use their plain reference loops instead of the blocked GEMM
+    CGML_GEMM_SCALAR,    // blocked, portable C++
+    CGML_GEMM_AVX2,      // blocked, AVX2 + FMA
+    CGML_GEMM_AVX512,    // blocked, AVX-512F
+};
+
+bool          cgml_gemm_isa_supported(cgml_gemm_isa isa);
+const char *  cgml_gemm_isa_name(cgml_gemm_isa isa);
+// Returns false (and changes nothing) if the CPU lacks the instruction set.
+bool          cgml_gemm_force_isa(cgml_gemm_isa isa);
+// The instruction set in use (never AUTO).
+cgml_gemm_isa cgml_gemm_active_isa();
+
+// The register tiles the active instruction set offers (chosen per shape), and forcing one of
+// them (index < n; -1 chooses per shape again) so that tests reach every tile.
+int  cgml_gemm_n_tiles();
+bool cgml_gemm_force_tile(int index);
+
+// Scratch bytes one thread needs for packing (valid for every instruction set).
+size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K);
+
+// Computes thread ith's share of C. wdata: cgml_gemm_thread_work_size bytes private to this
+// thread (NULL or too small: a thread-local buffer is used instead).
+void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize);
+
+// ---------------------------------------------------------------------------------------------
+// internal: per-instruction-set blocked kernels (gemm-avx512.cpp, gemm-avx2.cpp, gemm.cpp)
+
+struct cgml_gemm_kernel {
+    int mr, nr;         // register tile: rows of C (vector lanes) x columns (broadcasts)
+    int64_t mc, kc, nc; // cache blocks of A (L2), of K and of B
+    float efficiency;   // relative speed on full tiles, for choosing between tiles
+    // Computes C[m0:m1, n0:n1] with packing buffers pa (mc*kc floats) and pb (kc*nc floats),
+    // both 64-byte aligned. m0 is a multiple of mr.
+    void (*block)(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb);
+};
+
+// The tiles one instruction set offers; n = 0 where the compiler could not build them.
+struct cgml_gemm_kernel_set {
+    const cgml_gemm_kernel * kernels;
+    int                      n;
+};
+
+extern const cgml_gemm_kernel_set cgml_gemm_kernels_scalar;
+extern const cgml_gemm_kernel_set cgml_gemm_kernels_avx2;
+extern const cgml_gemm_kernel_set cgml_gemm_kernels_avx512;
+
+// C[:, n0:n1] for M <= 16 with A and B both contiguous along k (dot products); NULL if not built.
+extern void (*const cgml_gemm_small_m_avx512)(const cgml_gemm_args & g, int64_t n0, int64_t n1);

@@ -1,0 +1,117 @@
+// The CPU graph executor: one pool dispatch per graph; all threads walk the nodes together.
+
+#include "cpu/graph-exec.h"
+
+#include <memory>
+#include <mutex>
+
+// Nodes with nothing to compute: leaves, views (which only reinterpret memory) and empty tensors.
+static bool node_is_computed(const ggml_tensor * node) {
+    if (node->op == GGML_OP_NONE || ggml_op_is_view(node->op) || ggml_is_empty(node)) return false;
+    return ggml_get_op_traits(node->op)->forward != nullptr;
+}
+
+size_t ggml_cpu_graph_work_size(const ggml_cgraph * graph, int n_threads) {
+    size_t max_size = 0;
+    for (int i = 0; i < graph->n_nodes; ++i) {
+        const ggml_tensor * node = graph->nodes[i];
+        if (!node_is_computed(node)) continue;
+        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
+        if (!traits->work_size) continue;
+        const size_t size = traits->work_size(node, traits->parallel ? n_threads : 1);
+        if (size > max_size) max_size = size;
+    }
+    return max_size;
+}
+
+namespace {
+
+struct graph_job {
+    ggml_cgraph *       graph;
+    cpu_threadpool *    pool;
+    void *              wdata;
+    size_t              wsize;
+    ggml_abort_callback abort_callback;
+    void *              abort_callback_data;
+    std::atomic<bool>   aborted{false};
+};
+
+struct barrier_ctx {
+    cpu_threadpool * pool;
+    int              nth;
+};
+
+void pool_barrier(void * ctx) {
+    barrier_ctx * b = (barrier_ctx *) ctx;
+    b->pool->barrier(b->nth);
+}
+
+void no_barrier(void *) {}
+
+void run_graph_on_thread(void * ctx, int ith, int nth) {
+    graph_job * job = (graph_job *) ctx;
+    barrier_ctx bctx = {job->pool, nth};
+    for (int i = 0; i < job->graph->n_nodes; ++i) {
+        ggml_tensor * node = job->graph->nodes[i];
+        if (!node_is_computed(node)) continue;
+        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
+        if (traits->parallel) {
+            ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
+            traits->forward(&params, node);
+        } else if (ith == 0) {
+            ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
+            traits->forward(&params, node);
+        }
+        if (ith == 0 && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
+            job->aborted.store(true, std::memory_order_relaxed);
+        }
+        job->pool->barrier(nth); // also publishes the aborted flag
+        if (job->aborted.load(std::memory_order_relaxed)) return;
+    }
+}
+
+void check_allocated(const ggml_cgraph * graph) {
+    for (int i = 0; i < graph->n_nodes; ++i) {
+        const ggml_tensor * node = graph->nodes[i];
+        if (!node_is_computed(node)) continue;
+        if (!node->data) {
+            GGML_ABORT("graph compute: node %d '%s' (%s) has no memory; allocate the graph first", i, node->name,
+                       ggml_op_desc(node));
+        }
+        for (int s = 0; s < GGML_MAX_SRC; ++s) {
+            const ggml_tensor * src = node->src[s];
+            if (src && !src->data && !ggml_is_empty(src)) {
+                GGML_ABORT("graph compute: source %d '%s' of node '%s' (%s) has no memory", s, src->name, node->name,
+                           ggml_op_desc(node));
+            }
+        }
+    }
+}
+
+} // namespace
+
+ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int nth, void * wdata, size_t wsize,
+                               ggml_abort_callback abort_callback, void * abort_callback_data) {
+    check_allocated(graph);
+    if (nth > pool.n_threads()) nth = pool.n_threads();
+    if (nth < 1) nth = 1;
+    graph_job job;
+    job.graph = graph;
+    job.pool = &pool;
+    job.wdata = wdata;
+    job.wsize = wsize;
+    job.abort_callback = abort_callback;
+    job.abort_callback_data = abort_callback_data;
+    pool.run(nth, run_graph_on_thread, &job);
+    return job.aborted.load() ? GGML_STATUS_ABORTED : GGML_STATUS_SUCCESS;
+}
+
+ggml_status ggml_cpu_graph_run_shared(ggml_cgraph * graph, int nth, void * wdata, size_t wsize,
+                                      ggml_abort_callback abort_callback, void * abort_callback_data) {
+    static std::mutex mutex;
+    static std::unique_ptr<cpu_threadpool> pool; // replaced only when the thread count changes
+    std::lock_guard<std::mutex> lock(mutex);
+    if (nth < 1) nth = 1;
+    if (!pool || pool->n_threads() != nth) pool.reset(new cpu_threadpool(nth));
+    return ggml_cpu_graph_run(graph, *pool, nth, wdata, wsize, abort_callback, abort_callback_data);
+}

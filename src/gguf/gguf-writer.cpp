@@ -1,0 +1,43 @@
+// Writing a gguf_context to a file: the metadata, then each tensor's data padded to the alignment.
+
+#include "gguf/gguf-impl.h"
+
+#include <vector>
+
+namespace {
+
+struct write_job {
+    const gguf_context * ctx;
+    bool                 only_meta;
+};
+
+bool write_all(FILE * f, const void * p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }
+
+bool write_body(FILE * f, const void * user) {
+    const write_job & job = *(const write_job *) user;
+    const std::vector<uint8_t> meta = gguf_serialize_meta(job.ctx);
+    if (!write_all(f, meta.data(), meta.size())) return false;
+    if (job.only_meta) return true;
+
+    const std::vector<uint8_t> zeros(job.ctx->alignment, 0);
+    for (const gguf_tensor_info & info : job.ctx->tensors) {
+        const size_t nbytes = ggml_nbytes(&info.t);
+        if (!write_all(f, info.t.data, nbytes)) return false;
+        if (!write_all(f, zeros.data(), gguf_pad(nbytes, job.ctx->alignment) - nbytes)) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool gguf_write_to_file(const gguf_context * ctx, const char * fname, bool only_meta) {
+    if (!only_meta) {
+        for (const gguf_tensor_info & info : ctx->tensors) {
+            if (!info.t.data && ggml_nbytes(&info.t) > 0) {
+                GGML_ABORT("gguf_write_to_file: tensor '%s' has no data (use gguf_set_tensor_data)", info.t.name);
+            }
+        }
+    }
+    const write_job job = {ctx, only_meta};
+    return gguf_write_file_atomically(fname, "gguf_write_to_file", write_body, &job);
+}

@@ -1,0 +1,132 @@
+// Binary element-wise ops: add, sub, mul, div (b broadcast over a) and add1 (a + scalar b).
+
+#include "ops/elementwise.h"
+
+// ---------------------------------------------------------------------------------------------
+// constructors
+
+static ggml_tensor * binary_impl(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b, ggml_op op,
+                                 const char * name, bool inplace) {
+    GGML_CHECK_OP(ggml_is_float_type(a->type) && ggml_is_float_type(b->type), name, a, b);
+    GGML_CHECK_OP(ggml_can_repeat(b, a), name, a, b);
+    return ggml_new_elementwise_result(ctx, a, op, inplace, a, b);
+}
+
+ggml_tensor * ggml_add(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_ADD, "ggml_add", false); }
+ggml_tensor * ggml_add_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_ADD, "ggml_add_inplace", true); }
+ggml_tensor * ggml_sub(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_SUB, "ggml_sub", false); }
+ggml_tensor * ggml_sub_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_SUB, "ggml_sub_inplace", true); }
+ggml_tensor * ggml_mul(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_MUL, "ggml_mul", false); }
+ggml_tensor * ggml_mul_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_MUL, "ggml_mul_inplace", true); }
+ggml_tensor * ggml_div(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_DIV, "ggml_div", false); }
+ggml_tensor * ggml_div_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return binary_impl(ctx, a, b, GGML_OP_DIV, "ggml_div_inplace", true); }
+
+static ggml_tensor * add1_impl(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b, bool inplace) {
+    const char * name = inplace ? "ggml_add1_inplace" : "ggml_add1";
+    GGML_CHECK_OP(ggml_is_float_type(a->type) && ggml_is_float_type(b->type), name, a, b);
+    GGML_CHECK_OP(ggml_is_scalar(b), name, a, b);
+    return ggml_new_elementwise_result(ctx, a, GGML_OP_ADD1, inplace, a, b);
+}
+
+ggml_tensor * ggml_add1(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return add1_impl(ctx, a, b, false); }
+ggml_tensor * ggml_add1_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) { return add1_impl(ctx, a, b, true); }
+
+// ---------------------------------------------------------------------------------------------
+// kernels
+
+// dst = f(src0, src1) where src1 repeats over src0's shape; work is split between threads by rows.
+template <typename F>
+static void binary_forward(const ggml_compute_params * params, ggml_tensor * dst, F f) {
+    const ggml_tensor * a = dst->src[0];
+    const ggml_tensor * b = dst->src[1];
+    const ggml_row_pieces pieces(dst, params->ith, params->nth);
+    const int64_t b_ne0 = b->ne[0];
+    const bool all_f32 = dst->type == GGML_TYPE_F32 && a->type == GGML_TYPE_F32 && b->type == GGML_TYPE_F32 &&
+                         dst->nb[0] == sizeof(float) && a->nb[0] == sizeof(float) && b->nb[0] == sizeof(float);
+    for (int64_t p = pieces.p0; p < pieces.p1; ++p) {
+        int64_t ir, c0, c1, i1, i2, i3;
+        pieces.get(dst, p, ir, c0, c1);
+        ggml_row_index(dst, ir, i1, i2, i3);
+        char *       d  = (char *) ggml_element_ptr(dst, 0, i1, i2, i3);
+        const char * pa = (const char *) ggml_element_ptr(a, 0, i1, i2, i3);
+        const char * pb = (const char *) ggml_element_ptr(b, 0, i1 % b->ne[1], i2 % b->ne[2], i3 % b->ne[3]);
+        if (all_f32) {
+            float *       df = (float *) d;
+            const float * af = (const float *) pa;
+            const float * bf = (const float *) pb;
+            if (b_ne0 == dst->ne[0]) {
+                for (int64_t i0 = c0; i0 < c1; ++i0) df[i0] = f(af[i0], bf[i0]);
+            } else if (b_ne0 == 1) {
+                const float y = bf[0];
+                for (int64_t i0 = c0; i0 < c1; ++i0) df[i0] = f(af[i0], y);
+            } else {
+                for (int64_t i0 = c0; i0 < c1; ++i0) df[i0] = f(af[i0], bf[i0 % b_ne0]);
+            }
+        } else {
+            for (int64_t i0 = c0; i0 < c1; ++i0) {
+                const float x = ggml_load_float(pa + i0 * a->nb[0], a->type);
+                const float y = ggml_load_float(pb + (i0 % b_ne0) * b->nb[0], b->type);
+                ggml_store_float(d + i0 * dst->nb[0], dst->type, f(x, y));
+            }
+        }
+    }
+}
+
+static void add_forward(const ggml_compute_params * p, ggml_tensor * dst) { binary_forward(p, dst, [](float x, float y) { return x + y; }); }
+static void sub_forward(const ggml_compute_params * p, ggml_tensor * dst) { binary_forward(p, dst, [](float x, float y) { return x - y; }); }
+static void mul_forward(const ggml_compute_params * p, ggml_tensor * dst) { binary_forward(p, dst, [](float x, float y) { return x * y; }); }
+static void div_forward(const ggml_compute_params * p, ggml_tensor * dst) { binary_forward(p, dst, [](float x, float y) { return x / y; }); }
+
+static void add1_forward(const ggml_compute_params * p, ggml_tensor * dst) {
+    const ggml_tensor * b = dst->src[1];
+    const float y = ggml_load_float(b->data, b->type);
+    ggml_map_unary(p, dst, dst->src[0], [y](float x) { return x + y; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// gradients
+
+static void add_backward(const ggml_backward_step & s) {
+    if (s.needs[0]) s.add(0, s.grad);
+    if (s.needs[1]) s.add(1, ggml_reduce_to_shape(s.ctx, s.grad, s.node->src[1]));
+}
+
+static void sub_backward(const ggml_backward_step & s) {
+    ggml_tensor * b = s.node->src[1];
+    if (s.needs[0]) s.add(0, s.grad);
+    if (s.needs[1]) s.add(1, ggml_reduce_to_shape(s.ctx, ggml_neg(s.ctx, s.grad), b));
+}
+
+static void mul_backward(const ggml_backward_step & s) {
+    ggml_tensor * a = s.node->src[0];
+    ggml_tensor * b = s.node->src[1];
+    if (s.needs[0]) s.add(0, ggml_mul(s.ctx, s.grad, b));
+    if (s.needs[1]) s.add(1, ggml_reduce_to_shape(s.ctx, ggml_mul(s.ctx, s.grad, a), b));
+}
+
+// d(a/b)/db = -(a/b)/b
+static void div_backward(const ggml_backward_step & s) {
+    ggml_tensor * b = s.node->src[1];
+    if (s.needs[0]) s.add(0, ggml_div(s.ctx, s.grad, b));
+    if (s.needs[1]) {
+        ggml_tensor * d = ggml_neg(s.ctx, ggml_mul(s.ctx, s.grad, ggml_div(s.ctx, s.node, b)));
+        s.add(1, ggml_reduce_to_shape(s.ctx, d, b));
+    }
+}
+
+static void add1_backward(const ggml_backward_step & s) {
+    if (s.needs[0]) s.add(0, s.grad);
+    if (s.needs[1]) s.add(1, ggml_sum(s.ctx, s.grad)); // every scalar has the shape [1, 1, 1, 1]
+}
+
+extern const ggml_op_traits ggml_op_traits_add;
+extern const ggml_op_traits ggml_op_traits_sub;
+extern const ggml_op_traits ggml_op_traits_mul;
+extern const ggml_op_traits ggml_op_traits_div;
+extern const ggml_op_traits ggml_op_traits_add1;
+
+const ggml_op_traits ggml_op_traits_add  = {"ADD",  "x+y", add_forward,  add_backward,  nullptr, true};
+const ggml_op_traits ggml_op_traits_sub  = {"SUB",  "x-y", sub_forward,  sub_backward,  nullptr, true};
+const ggml_op_traits ggml_op_traits_mul  = {"MUL",  "x*y", mul_forward,  mul_backward,  nullptr, true};
+const ggml_op_traits ggml_op_traits_div  = {"DIV",  "x/y", div_forward,  div_backward,  nullptr, true};
+const ggml_op_traits ggml_op_traits_add1 = {"ADD1", "x+y", add1_forward, add1_backward, nullptr, true};

@@ -1,0 +1,153 @@
+// Cross-entropy loss between logits and target probabilities (GGML_OP_CROSS_ENTROPY_LOSS) and
+// its gradient with respect to the logits (GGML_OP_CROSS_ENTROPY_LOSS_BACK).
+//
+//   loss = -(1/nrows) * sum_rows sum_i b_i * log_softmax(a)_i
+//   d loss / d a = c * (softmax(a) - b) / nrows       (c: gradient of the loss, a scalar)
+//
+// Rows are dimension 0 (the classes); dims 1..3 all count as rows. The gradient formula holds
+// for targets whose rows sum to 1 (probability distributions), as in ggml.
+
+#include "core/ggml-impl.h"
+
+#include <algorithm>
+#include <cmath>
+
+extern const ggml_op_traits ggml_op_traits_cross_entropy_loss;
+extern const ggml_op_traits ggml_op_traits_cross_entropy_loss_back;
+
+namespace {
+
+void thread_rows(int64_t nrows, int ith, int nth, int64_t & r0, int64_t & r1) {
+    const int64_t per = (nrows + nth - 1) / nth;
+    r0 = std::min(nrows, per * ith);
+    r1 = std::min(nrows, r0 + per);
+}
+
+inline const char * row_ptr(const ggml_tensor * t, int64_t r) {
+    const int64_t i1 = r % t->ne[1];
+    const int64_t i2 = (r / t->ne[1]) % t->ne[2];
+    const int64_t i3 = r / (t->ne[1] * t->ne[2]);
+    return (const char *) t->data + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
+}
+
+inline float at(const char * row, size_t stride, int64_t i) { return *(const float *) (row + i * stride); }
+
+// Log of the softmax denominator, shifted: returns max and log(sum exp(x - max)).
+void log_sum_exp(const char * x, size_t sx, int64_t n, float & max, double & log_sum) {
+    max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) max = std::max(max, at(x, sx, i));
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) sum += std::exp((double) (at(x, sx, i) - max));
+    log_sum = std::log(sum);
+}
+
+// Each thread's partial sum sits in its own cache line of the scratch buffer.
+constexpr size_t PARTIAL_STRIDE = 64 / sizeof(double);
+
+size_t cross_entropy_work_size(const ggml_tensor *, int n_threads) {
+    return (size_t) n_threads * PARTIAL_STRIDE * sizeof(double);
+}
+
+void cross_entropy_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    const ggml_tensor * b = dst->src[1];
+    const int64_t nc = a->ne[0];
+    const int64_t nr = ggml_nrows(a);
+    int64_t r0, r1;
+    thread_rows(nr, params->ith, params->nth, r0, r1);
+
+    // sum_i b_i * log_softmax_i with log_softmax_i = (a_i - max) - log_sum
+    double partial = 0.0;
+    for (int64_t r = r0; r < r1; ++r) {
+        const char * x = row_ptr(a, r);
+        const char * t = row_ptr(b, r);
+        float max;
+        double log_sum;
+        log_sum_exp(x, a->nb[0], nc, max, log_sum);
+        double row = 0.0;
+        for (int64_t i = 0; i < nc; ++i) {
+            const double bi = at(t, b->nb[0], i);
+            if (bi != 0.0) row += bi * ((double) (at(x, a->nb[0], i) - max) - log_sum);
+        }
+        partial += row;
+    }
+
+    if (params->nth == 1) {
+        *(float *) dst->data = (float) (-partial / (double) nr);
+        return;
+    }
+    GGML_ASSERT(params->wdata && params->wsize >= (size_t) params->nth * PARTIAL_STRIDE * sizeof(double));
+    GGML_ASSERT(params->barrier);
+    double * partials = (double *) params->wdata;
+    partials[params->ith * PARTIAL_STRIDE] = partial;
+    params->barrier(params->barrier_ctx);
+    if (params->ith == 0) {
+        double total = 0.0;
+        for (int k = 0; k < params->nth; ++k) total += partials[k * PARTIAL_STRIDE];
+        *(float *) dst->data = (float) (-total / (double) nr);
+    }
+}
+
+// src0 = logits, src1 = targets, src2 = gradient of the loss.
+void cross_entropy_back_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    const ggml_tensor * b = dst->src[1];
+    const ggml_tensor * c = dst->src[2];
+    const int64_t nc = a->ne[0];
+    const int64_t nr = ggml_nrows(a);
+    const float factor = *(const float *) c->data / (float) nr;
+    int64_t r0, r1;
+    thread_rows(nr, params->ith, params->nth, r0, r1);
+    for (int64_t r = r0; r < r1; ++r) {
+        const char * x = row_ptr(a, r);
+        const char * t = row_ptr(b, r);
+        char * g = (char *) row_ptr(dst, r);
+        float max;
+        double log_sum;
+        log_sum_exp(x, a->nb[0], nc, max, log_sum);
+        const float log_sum_f = (float) log_sum;
+        for (int64_t i = 0; i < nc; ++i) {
+            const float p = std::exp(at(x, a->nb[0], i) - max - log_sum_f);
+            *(float *) (g + i * dst->nb[0]) = factor * (p - at(t, b->nb[0], i));
+        }
+    }
+}
+
+void cross_entropy_backward(const ggml_backward_step & s) {
+    if (s.needs[0]) s.add(0, ggml_cross_entropy_loss_back(s.ctx, s.node->src[0], s.node->src[1], s.grad));
+}
+
+} // namespace
+
+ggml_tensor * ggml_cross_entropy_loss(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) {
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 && b->type == GGML_TYPE_F32, "ggml_cross_entropy_loss", a, b);
+    GGML_CHECK_OP(ggml_are_same_shape(a, b), "ggml_cross_entropy_loss", a, b);
+    GGML_CHECK_OP(!ggml_is_empty(a), "ggml_cross_entropy_loss", a, b);
+    const int64_t ne = 1;
+    return ggml_new_op_tensor(ctx, GGML_TYPE_F32, 1, &ne, GGML_OP_CROSS_ENTROPY_LOSS, a, b);
+}
+
+// ggml documents (logits, labels, gradient) while its own gradient rule passes (gradient, logits,
+// labels); both orders are accepted, told apart by which argument is the scalar, and stored as
+// src0 = logits, src1 = labels, src2 = gradient.
+ggml_tensor * ggml_cross_entropy_loss_back(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b, ggml_tensor * c) {
+    ggml_tensor * logits = a;
+    ggml_tensor * labels = b;
+    ggml_tensor * grad = c;
+    if (!(ggml_is_scalar(c) && ggml_are_same_shape(a, b)) && ggml_is_scalar(a) && ggml_are_same_shape(b, c)) {
+        grad = a;
+        logits = b;
+        labels = c;
+    }
+    const char * op = "ggml_cross_entropy_loss_back";
+    GGML_CHECK_OP(logits->type == GGML_TYPE_F32 && labels->type == GGML_TYPE_F32 && grad->type == GGML_TYPE_F32, op, logits,
+                  labels, grad);
+    GGML_CHECK_OP(ggml_are_same_shape(logits, labels), op, logits, labels, grad);
+    GGML_CHECK_OP(ggml_is_scalar(grad), op, logits, labels, grad);
+    return ggml_new_op_tensor(ctx, GGML_TYPE_F32, GGML_MAX_DIMS, logits->ne, GGML_OP_CROSS_ENTROPY_LOSS_BACK, logits, labels, grad);
+}
+
+const ggml_op_traits ggml_op_traits_cross_entropy_loss = {
+    "CROSS_ENTROPY_LOSS", "cross_entropy_loss(x,y)", cross_entropy_forward, cross_entropy_backward, cross_entropy_work_size, true};
+const ggml_op_traits ggml_op_traits_cross_entropy_loss_back = {
+    "CROSS_ENTROPY_LOSS_BACK", "cross_entropy_loss_back(x,y)", cross_entropy_back_forward, nullptr, nullptr, true};

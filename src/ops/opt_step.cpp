@@ -1,0 +1,122 @@
+// Optimizer steps that update a parameter in place (GGML_OP_OPT_STEP_ADAMW, GGML_OP_OPT_STEP_SGD).
+// The result is a view of the parameter; computing it performs the update.
+//
+// AdamW, params F32 [7] = alpha, beta1, beta2, eps, wd, beta1h, beta2h:
+//   m = beta1*m + (1 - beta1)*g
+//   v = beta2*v + (1 - beta2)*g^2
+//   a = a*(1 - alpha*wd) - alpha * (m*beta1h) / (sqrt(v*beta2h) + eps)
+// where beta1h = 1/(1 - beta1^t) and beta2h = 1/(1 - beta2^t) are the bias corrections for step t.
+// SGD, params F32 [2] = alpha, wd:
+//   a = a*(1 - alpha*wd) - alpha*g
+
+#include "core/ggml-impl.h"
+
+#include <algorithm>
+#include <cmath>
+
+extern const ggml_op_traits ggml_op_traits_opt_step_adamw;
+extern const ggml_op_traits ggml_op_traits_opt_step_sgd;
+
+namespace {
+
+void thread_range(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
+    const int64_t per = (n + nth - 1) / nth;
+    i0 = std::min(n, per * ith);
+    i1 = std::min(n, i0 + per);
+}
+
+// Element i (in logical order) of t, honouring strides.
+inline float & elem(const ggml_tensor * t, int64_t i) {
+    const int64_t i0 = i % t->ne[0];
+    const int64_t i1 = (i / t->ne[0]) % t->ne[1];
+    const int64_t i2 = (i / (t->ne[0] * t->ne[1])) % t->ne[2];
+    const int64_t i3 = i / (t->ne[0] * t->ne[1] * t->ne[2]);
+    return *(float *) ggml_element_ptr(t, i0, i1, i2, i3);
+}
+
+bool all_contiguous(const ggml_tensor * dst) {
+    for (int i = 0; i < GGML_MAX_SRC && dst->src[i]; ++i) {
+        if (!ggml_is_contiguous(dst->src[i])) return false;
+    }
+    return true;
+}
+
+void adamw_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    ggml_tensor * w_t = dst->src[0];
+    const ggml_tensor * g_t = dst->src[1];
+    ggml_tensor * m_t = dst->src[2];
+    ggml_tensor * v_t = dst->src[3];
+    const float * p = (const float *) dst->src[4]->data;
+    const float alpha = p[0], beta1 = p[1], beta2 = p[2], eps = p[3], wd = p[4], beta1h = p[5], beta2h = p[6];
+    const float keep = 1.0f - alpha * wd;
+
+    int64_t i0, i1;
+    thread_range(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
+    auto update = [&](float & w, float g, float & m, float & v) {
+        m = m * beta1 + g * (1.0f - beta1);
+        v = v * beta2 + g * g * (1.0f - beta2);
+        const float mh = m * beta1h;
+        const float vh = std::sqrt(v * beta2h) + eps;
+        w = w * keep - alpha * mh / vh;
+    };
+    if (all_contiguous(dst)) {
+        float * w = (float *) w_t->data;
+        const float * g = (const float *) g_t->data;
+        float * m = (float *) m_t->data;
+        float * v = (float *) v_t->data;
+        for (int64_t i = i0; i < i1; ++i) update(w[i], g[i], m[i], v[i]);
+    } else {
+        for (int64_t i = i0; i < i1; ++i) update(elem(w_t, i), elem(g_t, i), elem(m_t, i), elem(v_t, i));
+    }
+}
+
+void sgd_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    ggml_tensor * w_t = dst->src[0];
+    const ggml_tensor * g_t = dst->src[1];
+    const float * p = (const float *) dst->src[2]->data;
+    const float alpha = p[0], wd = p[1];
+    const float keep = 1.0f - alpha * wd;
+
+    int64_t i0, i1;
+    thread_range(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
+    if (all_contiguous(dst)) {
+        float * w = (float *) w_t->data;
+        const float * g = (const float *) g_t->data;
+        for (int64_t i = i0; i < i1; ++i) w[i] = w[i] * keep - alpha * g[i];
+    } else {
+        for (int64_t i = i0; i < i1; ++i) {
+            float & w = elem(w_t, i);
+            w = w * keep - alpha * elem(g_t, i);
+        }
+    }
+}
+
+} // namespace
+
+ggml_tensor * ggml_opt_step_adamw(ggml_context * ctx, ggml_tensor * a, ggml_tensor * grad, ggml_tensor * m, ggml_tensor * v,
+                                  ggml_tensor * adamw_params) {
+    const char * op = "ggml_opt_step_adamw";
+    GGML_CHECK_OP(a->flags & GGML_TENSOR_FLAG_PARAM, op, a);
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 && grad->type == GGML_TYPE_F32 && m->type == GGML_TYPE_F32 && v->type == GGML_TYPE_F32,
+                  op, a, grad, m);
+    GGML_CHECK_OP(ggml_are_same_shape(a, grad) && ggml_are_same_shape(a, m) && ggml_are_same_shape(a, v), op, a, grad, m);
+    GGML_CHECK_OP(adamw_params->type == GGML_TYPE_F32 && ggml_nelements(adamw_params) == 7 && ggml_is_contiguous(adamw_params),
+                  op, a, adamw_params);
+    ggml_tensor * result = ggml_new_inplace_op_tensor(ctx, a, GGML_OP_OPT_STEP_ADAMW, a, grad, m);
+    result->src[3] = v;
+    result->src[4] = adamw_params;
+    return result;
+}
+
+ggml_tensor * ggml_opt_step_sgd(ggml_context * ctx, ggml_tensor * a, ggml_tensor * grad, ggml_tensor * sgd_params) {
+    const char * op = "ggml_opt_step_sgd";
+    GGML_CHECK_OP(a->flags & GGML_TENSOR_FLAG_PARAM, op, a);
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 && grad->type == GGML_TYPE_F32, op, a, grad);
+    GGML_CHECK_OP(ggml_are_same_shape(a, grad), op, a, grad);
+    GGML_CHECK_OP(sgd_params->type == GGML_TYPE_F32 && ggml_nelements(sgd_params) == 2 && ggml_is_contiguous(sgd_params),
+                  op, a, sgd_params);
+    return ggml_new_inplace_op_tensor(ctx, a, GGML_OP_OPT_STEP_SGD, a, grad, sgd_params);
+}
+
+const ggml_op_traits ggml_op_traits_opt_step_adamw = {"OPT_STEP_ADAMW", "adamw(x)", adamw_forward, nullptr, nullptr, true};
+const ggml_op_traits ggml_op_traits_opt_step_sgd = {"OPT_STEP_SGD", "sgd(x)", sgd_forward, nullptr, nullptr, true};

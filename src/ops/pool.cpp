@@ -1,0 +1,198 @@
+// 2-D pooling over dims 0 and 1 (GGML_OP_POOL_2D) and its backward (GGML_OP_POOL_2D_BACK).
+//
+// op_params of both: [0] ggml_op_pool, [1] k0, [2] k1, [3] s0, [4] s1, [5] p0, [6] p1 (int32).
+// As in ggml, the padding is a float only in the output size rule
+//   out = (int64_t) ((in + 2*p - k) / s + 1)      (evaluated in float)
+// and is stored (and applied) truncated to an integer. Windows skip positions outside the
+// input; average pooling divides by the full window size k0*k1 (padding counts as zeros). Max
+// pooling starts from -FLT_MAX and keeps the first maximum in scan order, which is also the
+// position its backward routes the gradient to.
+
+#include "core/ggml-impl.h"
+
+#include <algorithm>
+#include <cfloat>
+
+extern const ggml_op_traits ggml_op_traits_pool_2d;
+extern const ggml_op_traits ggml_op_traits_pool_2d_back;
+
+namespace {
+
+struct pool_params {
+    ggml_op_pool op;
+    int k0, k1, s0, s1, p0, p1;
+};
+
+pool_params get_pool_params(const ggml_tensor * t) {
+    return {(ggml_op_pool) t->op_params[0], t->op_params[1], t->op_params[2], t->op_params[3],
+            t->op_params[4], t->op_params[5], t->op_params[6]};
+}
+
+void set_pool_params(ggml_tensor * t, ggml_op_pool op, int k0, int k1, int s0, int s1, float p0, float p1) {
+    const int32_t params[7] = {op, k0, k1, s0, s1, (int32_t) p0, (int32_t) p1};
+    ggml_set_op_params(t, params, sizeof(params));
+}
+
+int64_t pool_output_size(int64_t in, int k, int s, float p) { return (int64_t) ((in + 2 * p - k) / s + 1); }
+
+void check_pool_args(const char * op_name, const ggml_tensor * a, ggml_op_pool op, int k0, int k1, int s0, int s1) {
+    GGML_CHECK_OP(op == GGML_OP_POOL_MAX || op == GGML_OP_POOL_AVG, op_name, a);
+    GGML_CHECK_OP(k0 > 0 && k1 > 0 && s0 > 0 && s1 > 0, op_name, a);
+}
+
+void thread_range(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
+    const int64_t per = (n + nth - 1) / nth;
+    i0 = std::min(n, per * ith);
+    i1 = std::min(n, i0 + per);
+}
+
+template <typename T> inline float load(const char * p);
+template <> inline float load<float>(const char * p) { return *(const float *) p; }
+template <> inline float load<ggml_fp16_t>(const char * p) { return ggml_fp16_to_fp32(*(const ggml_fp16_t *) p); }
+
+// One (channel, sample) plane per unit of work: planes are independent in both directions.
+template <typename SrcT>
+void pool_2d_planes(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * src = dst->src[0];
+    const pool_params pp = get_pool_params(dst);
+    const int64_t IW = src->ne[0], IH = src->ne[1], C = src->ne[2];
+    const int64_t OW = dst->ne[0], OH = dst->ne[1];
+    const size_t sw = src->nb[0], sh = src->nb[1], dw = dst->nb[0], dh = dst->nb[1];
+    const float area = (float) (pp.k0 * pp.k1);
+    int64_t q0, q1;
+    thread_range(C * src->ne[3], params->ith, params->nth, q0, q1);
+    for (int64_t q = q0; q < q1; ++q) {
+        const int64_t ic = q % C, in = q / C;
+        const char * plane = (const char *) src->data + ic * src->nb[2] + in * src->nb[3];
+        char * out_plane = (char *) dst->data + ic * dst->nb[2] + in * dst->nb[3];
+        for (int64_t oy = 0; oy < OH; ++oy) {
+            const int64_t iy0 = oy * pp.s1 - pp.p1;
+            const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min<int64_t>(pp.k1, IH - iy0);
+            for (int64_t ox = 0; ox < OW; ++ox) {
+                const int64_t ix0 = ox * pp.s0 - pp.p0;
+                const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min<int64_t>(pp.k0, IW - ix0);
+                float res;
+                if (pp.op == GGML_OP_POOL_MAX) {
+                    res = -FLT_MAX;
+                    for (int64_t ky = ky0; ky < ky1; ++ky) {
+                        const char * row = plane + (iy0 + ky) * sh;
+                        for (int64_t kx = kx0; kx < kx1; ++kx) res = std::max(res, load<SrcT>(row + (ix0 + kx) * sw));
+                    }
+                } else {
+                    res = 0.0f;
+                    for (int64_t ky = ky0; ky < ky1; ++ky) {
+                        const char * row = plane + (iy0 + ky) * sh;
+                        for (int64_t kx = kx0; kx < kx1; ++kx) res += load<SrcT>(row + (ix0 + kx) * sw);
+                    }
+                    res /= area;
+                }
+                *(float *) (out_plane + ox * dw + oy * dh) = res;
+            }
+        }
+    }
+}
+
+void pool_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    if (dst->src[0]->type == GGML_TYPE_F32) pool_2d_planes<float>(params, dst);
+    else                                    pool_2d_planes<ggml_fp16_t>(params, dst);
+}
+
+// src0 = gradient of the pooled result, src1 = the pooling's input. Each thread zeroes and fills
+// whole planes of dst, so the scatter of overlapping windows never crosses threads.
+template <typename SrcT>
+void pool_2d_back_planes(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * grad = dst->src[0];
+    const ggml_tensor * x = dst->src[1];
+    const pool_params pp = get_pool_params(dst);
+    const int64_t IW = dst->ne[0], IH = dst->ne[1], C = dst->ne[2];
+    const int64_t OW = grad->ne[0], OH = grad->ne[1];
+    // strides as locals: the stores through float pointers below could otherwise alias them
+    const size_t d0 = dst->nb[0], d1 = dst->nb[1], x0 = x->nb[0], x1 = x->nb[1], g0 = grad->nb[0], g1 = grad->nb[1];
+    const float area = (float) (pp.k0 * pp.k1);
+    const bool is_max = pp.op == GGML_OP_POOL_MAX;
+    int64_t q0, q1;
+    thread_range(C * dst->ne[3], params->ith, params->nth, q0, q1);
+    for (int64_t q = q0; q < q1; ++q) {
+        const int64_t ic = q % C, in = q / C;
+        char * dplane = (char *) dst->data + ic * dst->nb[2] + in * dst->nb[3];
+        const char * xplane = (const char *) x->data + ic * x->nb[2] + in * x->nb[3];
+        const char * gplane = (const char *) grad->data + ic * grad->nb[2] + in * grad->nb[3];
+        for (int64_t iy = 0; iy < IH; ++iy) {
+            char * drow = dplane + iy * d1;
+            if (d0 == sizeof(float)) memset(drow, 0, IW * sizeof(float));
+            else for (int64_t ix = 0; ix < IW; ++ix) *(float *) (drow + ix * d0) = 0.0f;
+        }
+        for (int64_t oy = 0; oy < OH; ++oy) {
+            const int64_t iy0 = oy * pp.s1 - pp.p1;
+            const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min<int64_t>(pp.k1, IH - iy0);
+            for (int64_t ox = 0; ox < OW; ++ox) {
+                const int64_t ix0 = ox * pp.s0 - pp.p0;
+                const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min<int64_t>(pp.k0, IW - ix0);
+                const float g = *(const float *) (gplane + ox * g0 + oy * g1);
+                if (is_max) {
+                    // Where the maximum sits is unpredictable, so it is tracked with masks rather
+                    // than branches: best_off is the byte offset of the maximum in dst's plane.
+                    float best = -FLT_MAX;
+                    int64_t best_off = -1;
+                    for (int64_t ky = ky0; ky < ky1; ++ky) {
+                        const char * row = xplane + (iy0 + ky) * x1;
+                        for (int64_t kx = kx0; kx < kx1; ++kx) {
+                            const float v = load<SrcT>(row + (ix0 + kx) * x0);
+                            const int64_t mask = -(int64_t) (v > best);
+                            const int64_t off = (int64_t) ((iy0 + ky) * d1 + (ix0 + kx) * d0);
+                            best_off = (best_off & ~mask) | (off & mask);
+                            best = std::max(best, v);
+                        }
+                    }
+                    if (best_off >= 0) *(float *) (dplane + best_off) += g;
+                } else {
+                    const float share = g / area;
+                    for (int64_t ky = ky0; ky < ky1; ++ky) {
+                        char * drow = dplane + (iy0 + ky) * d1;
+                        for (int64_t kx = kx0; kx < kx1; ++kx) *(float *) (drow + (ix0 + kx) * d0) += share;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void pool_2d_back_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    if (dst->src[1]->type == GGML_TYPE_F32) pool_2d_back_planes<float>(params, dst);
+    else                                    pool_2d_back_planes<ggml_fp16_t>(params, dst);
+}
+
+void pool_2d_backward(const ggml_backward_step & s) {
+    if (!s.needs[0]) return;
+    const pool_params pp = get_pool_params(s.node);
+    s.add(0, ggml_pool_2d_back(s.ctx, s.grad, s.node->src[0], pp.op, pp.k0, pp.k1, pp.s0, pp.s1, (float) pp.p0, (float) pp.p1));
+}
+
+} // namespace
+
+ggml_tensor * ggml_pool_2d(ggml_context * ctx, ggml_tensor * a, ggml_op_pool op, int k0, int k1, int s0, int s1,
+                           float p0, float p1) {
+    check_pool_args("ggml_pool_2d", a, op, k0, k1, s0, s1);
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 || a->type == GGML_TYPE_F16, "ggml_pool_2d", a);
+    const int64_t ne[4] = {pool_output_size(a->ne[0], k0, s0, p0), pool_output_size(a->ne[1], k1, s1, p1), a->ne[2], a->ne[3]};
+    GGML_CHECK_OP(ne[0] > 0 && ne[1] > 0 && "window larger than the padded input", "ggml_pool_2d", a);
+    ggml_tensor * result = ggml_new_op_tensor(ctx, GGML_TYPE_F32, 4, ne, GGML_OP_POOL_2D, a);
+    set_pool_params(result, op, k0, k1, s0, s1, p0, p1);
+    return result;
+}
+
+ggml_tensor * ggml_pool_2d_back(ggml_context * ctx, ggml_tensor * a, ggml_tensor * af, ggml_op_pool op, int k0, int k1,
+                                int s0, int s1, float p0, float p1) {
+    check_pool_args("ggml_pool_2d_back", a, op, k0, k1, s0, s1);
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 && (af->type == GGML_TYPE_F32 || af->type == GGML_TYPE_F16),
+                  "ggml_pool_2d_back", a, af);
+    GGML_CHECK_OP(a->ne[0] == pool_output_size(af->ne[0], k0, s0, p0) && a->ne[1] == pool_output_size(af->ne[1], k1, s1, p1) &&
+                  a->ne[2] == af->ne[2] && a->ne[3] == af->ne[3] && "gradient shape does not match the pooled input",
+                  "ggml_pool_2d_back", a, af);
+    ggml_tensor * result = ggml_new_op_tensor(ctx, GGML_TYPE_F32, GGML_MAX_DIMS, af->ne, GGML_OP_POOL_2D_BACK, a, af);
+    set_pool_params(result, op, k0, k1, s0, s1, p0, p1);
+    return result;
+}
+
+const ggml_op_traits ggml_op_traits_pool_2d = {"POOL_2D", "pool_2d(x)", pool_2d_forward, pool_2d_backward, nullptr, true};
+const ggml_op_traits ggml_op_traits_pool_2d_back = {"POOL_2D_BACK", "pool_2d_back(x)", pool_2d_back_forward, nullptr, nullptr, true};

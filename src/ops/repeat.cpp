@@ -1,0 +1,89 @@
+// repeat (tile a to b's shape) and repeat_back (sum a's tiles into b's shape); each is the
+// other's gradient.
+
+#include "ops/elementwise.h"
+
+ggml_tensor * ggml_repeat(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) {
+    GGML_CHECK_OP(ggml_is_float_type(a->type), "ggml_repeat", a, b);
+    GGML_CHECK_OP(ggml_can_repeat(a, b), "ggml_repeat", a, b);
+    return ggml_new_op_tensor(ctx, a->type, GGML_MAX_DIMS, b->ne, GGML_OP_REPEAT, a);
+}
+
+ggml_tensor * ggml_repeat_back(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) {
+    GGML_CHECK_OP(ggml_is_float_type(a->type), "ggml_repeat_back", a, b);
+    GGML_CHECK_OP(ggml_can_repeat(b, a), "ggml_repeat_back", a, b);
+    return ggml_new_op_tensor(ctx, a->type, GGML_MAX_DIMS, b->ne, GGML_OP_REPEAT_BACK, a);
+}
+
+static void repeat_forward(const ggml_compute_params * p, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    int64_t r0, r1;
+    ggml_split_rows(ggml_nrows(dst), p->ith, p->nth, r0, r1);
+    for (int64_t ir = r0; ir < r1; ++ir) {
+        int64_t i1, i2, i3;
+        ggml_row_index(dst, ir, i1, i2, i3);
+        const char * src = (const char *) ggml_element_ptr(a, 0, i1 % a->ne[1], i2 % a->ne[2], i3 % a->ne[3]);
+        char *       d   = (char *) ggml_element_ptr(dst, 0, i1, i2, i3);
+        for (int64_t i0 = 0; i0 < dst->ne[0]; ++i0) {
+            const float v = ggml_load_float(src + (i0 % a->ne[0]) * a->nb[0], a->type);
+            ggml_store_float(d + i0 * dst->nb[0], dst->type, v);
+        }
+    }
+}
+
+// Adds the nt0 tiles of one row of a (each dst_ne0 long) into acc.
+static void add_row_tiles(const ggml_tensor * a, const char * row, int64_t nt0, int64_t dst_ne0, double * acc) {
+    if (a->type == GGML_TYPE_F32 && a->nb[0] == sizeof(float)) {
+        const float * r = (const float *) row;
+        if (dst_ne0 == 1) {
+            double total = 0.0; // a whole row sums into one element (e.g. a bias over an image)
+            for (int64_t i = 0; i < nt0; ++i) total += r[i];
+            acc[0] += total;
+            return;
+        }
+        for (int64_t t0 = 0; t0 < nt0; ++t0, r += dst_ne0) {
+            for (int64_t i0 = 0; i0 < dst_ne0; ++i0) acc[i0] += r[i0];
+        }
+        return;
+    }
+    for (int64_t t0 = 0; t0 < nt0; ++t0) {
+        for (int64_t i0 = 0; i0 < dst_ne0; ++i0) acc[i0] += ggml_load_float(row + (i0 + t0 * dst_ne0) * a->nb[0], a->type);
+    }
+}
+
+// Each thread owns rows of dst and sums every tile's matching row into them: no shared writes.
+static void repeat_back_forward(const ggml_compute_params * p, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    const int64_t nt0 = a->ne[0] / dst->ne[0], nt1 = a->ne[1] / dst->ne[1];
+    const int64_t nt2 = a->ne[2] / dst->ne[2], nt3 = a->ne[3] / dst->ne[3];
+    int64_t r0, r1;
+    ggml_split_rows(ggml_nrows(dst), p->ith, p->nth, r0, r1);
+    std::vector<double> acc(dst->ne[0]);
+    for (int64_t ir = r0; ir < r1; ++ir) {
+        int64_t i1, i2, i3;
+        ggml_row_index(dst, ir, i1, i2, i3);
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t t3 = 0; t3 < nt3; ++t3)
+            for (int64_t t2 = 0; t2 < nt2; ++t2)
+                for (int64_t t1 = 0; t1 < nt1; ++t1) {
+                    const char * row = (const char *) ggml_element_ptr(a, 0, i1 + t1 * dst->ne[1], i2 + t2 * dst->ne[2],
+                                                                       i3 + t3 * dst->ne[3]);
+                    add_row_tiles(a, row, nt0, dst->ne[0], acc.data());
+                }
+        char * d = (char *) ggml_element_ptr(dst, 0, i1, i2, i3);
+        for (int64_t i0 = 0; i0 < dst->ne[0]; ++i0) ggml_store_float(d + i0 * dst->nb[0], dst->type, (float) acc[i0]);
+    }
+}
+
+static void repeat_backward(const ggml_backward_step & s) {
+    if (s.needs[0]) s.add(0, ggml_repeat_back(s.ctx, s.grad, s.node->src[0]));
+}
+static void repeat_back_backward(const ggml_backward_step & s) {
+    if (s.needs[0]) s.add(0, ggml_repeat(s.ctx, s.grad, s.node->src[0]));
+}
+
+extern const ggml_op_traits ggml_op_traits_repeat;
+extern const ggml_op_traits ggml_op_traits_repeat_back;
+
+const ggml_op_traits ggml_op_traits_repeat      = {"REPEAT", "repeat(x)", repeat_forward, repeat_backward, nullptr, true};
+const ggml_op_traits ggml_op_traits_repeat_back = {"REPEAT_BACK", "repeat_back(x)", repeat_back_forward, repeat_back_backward, nullptr, true};

@@ -1,0 +1,115 @@
+// Row-wise softmax (GGML_OP_SOFT_MAX) and its backward (GGML_OP_SOFT_MAX_BACK).
+//
+// op_params of both: [0] scale (float), [1] max_bias (float). The public API only builds plain
+// softmax (scale 1, no ALiBi bias), so the kernels support exactly that.
+
+#include "core/ggml-impl.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+extern const ggml_op_traits ggml_op_traits_soft_max;
+extern const ggml_op_traits ggml_op_traits_soft_max_back;
+
+namespace {
+
+// Rows [r0, r1) of nrows handled by thread ith of nth.
+void thread_rows(int64_t nrows, int ith, int nth, int64_t & r0, int64_t & r1) {
+    const int64_t per = (nrows + nth - 1) / nth;
+    r0 = std::min(nrows, per * ith);
+    r1 = std::min(nrows, r0 + per);
+}
+
+// Pointer to element 0 of row r (rows numbered over dims 1..3) of t.
+inline char * row_ptr(const ggml_tensor * t, int64_t r) {
+    const int64_t i1 = r % t->ne[1];
+    const int64_t i2 = (r / t->ne[1]) % t->ne[2];
+    const int64_t i3 = r / (t->ne[1] * t->ne[2]);
+    return (char *) t->data + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
+}
+
+ggml_tensor * soft_max_impl(ggml_context * ctx, ggml_tensor * a, bool inplace) {
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32, "ggml_soft_max", a);
+    ggml_tensor * result = inplace ? ggml_new_inplace_op_tensor(ctx, a, GGML_OP_SOFT_MAX, a)
+                                   : ggml_new_op_tensor(ctx, a->type, GGML_MAX_DIMS, a->ne, GGML_OP_SOFT_MAX, a);
+    const float params[2] = {1.0f, 0.0f};
+    ggml_set_op_params(result, params, sizeof(params));
+    return result;
+}
+
+// y = softmax(scale * x) per row; the exponentials are summed in double so that long rows lose
+// no precision. The max is subtracted first so no exponential overflows.
+void soft_max_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * src = dst->src[0];
+    const float scale = ggml_get_op_params_f32(dst, 0);
+    const int64_t nc = src->ne[0];
+    const size_t sx = src->nb[0], sy = dst->nb[0];
+    int64_t r0, r1;
+    thread_rows(ggml_nrows(src), params->ith, params->nth, r0, r1);
+    for (int64_t r = r0; r < r1; ++r) {
+        const char * x = row_ptr(src, r);
+        char * y = row_ptr(dst, r);
+        float max = -INFINITY;
+        for (int64_t i = 0; i < nc; ++i) max = std::max(max, scale * *(const float *) (x + i * sx));
+        double sum = 0.0;
+        for (int64_t i = 0; i < nc; ++i) {
+            const float e = std::exp(scale * *(const float *) (x + i * sx) - max);
+            *(float *) (y + i * sy) = e;
+            sum += e;
+        }
+        const float inv = (float) (1.0 / sum);
+        for (int64_t i = 0; i < nc; ++i) *(float *) (y + i * sy) *= inv;
+    }
+}
+
+// dx = scale * y * (dy - sum_j y_j dy_j), per row; src0 = dy, src1 = y.
+void soft_max_back_forward(const ggml_compute_params * params, ggml_tensor * dst) {
+    const ggml_tensor * dy_t = dst->src[0];
+    const ggml_tensor * y_t = dst->src[1];
+    const float scale = ggml_get_op_params_f32(dst, 0);
+    const int64_t nc = dst->ne[0];
+    const size_t sdy = dy_t->nb[0], sy = y_t->nb[0], sdx = dst->nb[0];
+    int64_t r0, r1;
+    thread_rows(ggml_nrows(dst), params->ith, params->nth, r0, r1);
+    for (int64_t r = r0; r < r1; ++r) {
+        const char * dy = row_ptr(dy_t, r);
+        const char * y = row_ptr(y_t, r);
+        char * dx = row_ptr(dst, r);
+        double dot = 0.0;
+        for (int64_t i = 0; i < nc; ++i) dot += (double) *(const float *) (y + i * sy) * *(const float *) (dy + i * sdy);
+        const float fdot = (float) dot;
+        for (int64_t i = 0; i < nc; ++i) {
+            const float yi = *(const float *) (y + i * sy);
+            const float dyi = *(const float *) (dy + i * sdy);
+            *(float *) (dx + i * sdx) = scale * yi * (dyi - fdot);
+        }
+    }
+}
+
+void soft_max_backward(const ggml_backward_step & s) {
+    const float scale = ggml_get_op_params_f32(s.node, 0);
+    const float max_bias = ggml_get_op_params_f32(s.node, 1);
+    if (s.needs[0]) s.add(0, ggml_soft_max_ext_back(s.ctx, s.grad, s.node, scale, max_bias));
+}
+
+} // namespace
+
+ggml_tensor * ggml_soft_max(ggml_context * ctx, ggml_tensor * a) { return soft_max_impl(ctx, a, false); }
+ggml_tensor * ggml_soft_max_inplace(ggml_context * ctx, ggml_tensor * a) { return soft_max_impl(ctx, a, true); }
+
+ggml_tensor * ggml_soft_max_ext_back(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b, float scale, float max_bias) {
+    GGML_CHECK_OP(a->type == GGML_TYPE_F32 && b->type == GGML_TYPE_F32, "ggml_soft_max_ext_back", a, b);
+    GGML_CHECK_OP(ggml_are_same_shape(a, b), "ggml_soft_max_ext_back", a, b);
+    if (scale != 1.0f || max_bias != 0.0f) {
+        GGML_ABORT("ggml_soft_max_ext_back: only scale = 1 and max_bias = 0 are supported (got scale = %g, max_bias = %g)",
+                   (double) scale, (double) max_bias);
+    }
+    ggml_tensor * result = ggml_new_op_tensor(ctx, GGML_TYPE_F32, GGML_MAX_DIMS, a->ne, GGML_OP_SOFT_MAX_BACK, a, b);
+    const float params[2] = {scale, max_bias};
+    ggml_set_op_params(result, params, sizeof(params));
+    return result;
+}
+
+const ggml_op_traits ggml_op_traits_soft_max = {"SOFT_MAX", "soft_max(x)", soft_max_forward, soft_max_backward, nullptr, true};
+const ggml_op_traits ggml_op_traits_soft_max_back = {"SOFT_MAX_BACK", "soft_max_back(x)", soft_max_back_forward, nullptr, nullptr, true};

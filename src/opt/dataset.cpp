@@ -1,0 +1,140 @@
+// Datasets: all datapoints and labels in two host tensors, handed out batch by batch in an order
+// of shards that ggml_opt_dataset_shuffle permutes.
+
+#include "opt/opt-impl.h"
+
+#include "core/ggml-impl.h"
+#include "ggml-alloc.h"
+#include "ggml-backend.h"
+
+#include <cinttypes>
+#include <cstring>
+
+ggml_opt_dataset_t ggml_opt_dataset_init(ggml_type type_data, ggml_type type_label, int64_t ne_datapoint,
+                                         int64_t ne_label, int64_t ndata, int64_t ndata_shard) {
+    if (ndata <= 0 || ne_datapoint <= 0 || ne_label < 0 || ndata_shard <= 0 || ndata % ndata_shard != 0) {
+        GGML_LOG_ERROR("ggml_opt_dataset_init: unusable sizes: ne_datapoint=%" PRId64 " ne_label=%" PRId64
+                       " ndata=%" PRId64 " ndata_shard=%" PRId64 " (need ndata > 0, ne_datapoint > 0,"
+                       " ne_label >= 0 and a shard size that divides ndata)\n",
+                       ne_datapoint, ne_label, ndata, ndata_shard);
+        return nullptr;
+    }
+
+    ggml_opt_dataset * ds = new ggml_opt_dataset;
+    ds->ndata       = ndata;
+    ds->ndata_shard = ndata_shard;
+
+    const ggml_init_params params = { 2 * ggml_tensor_overhead(), nullptr, /*no_alloc =*/ true };
+    ds->ctx = ggml_init(params);
+    ds->data = ggml_new_tensor_2d(ds->ctx, type_data, ne_datapoint, ndata);
+    ggml_set_name(ds->data, "dataset_data");
+    ds->nbs_data = ds->data->nb[1] * ndata_shard;
+    if (ne_label > 0) {
+        ds->labels = ggml_new_tensor_2d(ds->ctx, type_label, ne_label, ndata);
+        ggml_set_name(ds->labels, "dataset_labels");
+        ds->nbs_labels = ds->labels->nb[1] * ndata_shard;
+    }
+
+    ds->buf = ggml_backend_alloc_ctx_tensors_from_buft(ds->ctx, ggml_backend_cpu_buffer_type());
+    if (!ds->buf) {
+        GGML_LOG_ERROR("ggml_opt_dataset_init: could not allocate %zu bytes for %" PRId64 " datapoints\n",
+                       ggml_nbytes(ds->data) + (ds->labels ? ggml_nbytes(ds->labels) : 0), ndata);
+        ggml_free(ds->ctx);
+        delete ds;
+        return nullptr;
+    }
+
+    const int64_t nshards = ndata / ndata_shard;
+    ds->permutation.resize(nshards);
+    for (int64_t i = 0; i < nshards; ++i) ds->permutation[i] = i;
+    return ds;
+}
+
+void ggml_opt_dataset_free(ggml_opt_dataset_t dataset) {
+    if (!dataset) return;
+    ggml_backend_buffer_free(dataset->buf);
+    ggml_free(dataset->ctx);
+    delete dataset;
+}
+
+int64_t ggml_opt_dataset_ndata(ggml_opt_dataset_t dataset) { return dataset->ndata; }
+ggml_tensor * ggml_opt_dataset_data(ggml_opt_dataset_t dataset) { return dataset->data; }
+ggml_tensor * ggml_opt_dataset_labels(ggml_opt_dataset_t dataset) { return dataset->labels; }
+
+void ggml_opt_dataset_shuffle(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, int64_t idata) {
+    GGML_ASSERT(opt_ctx && dataset);
+    if (idata > dataset->ndata) {
+        GGML_ABORT("ggml_opt_dataset_shuffle: idata=%" PRId64 " exceeds the dataset size %" PRId64, idata, dataset->ndata);
+    }
+    if (idata < 0) {
+        ggml_opt_prng_shuffle(opt_ctx->rng, dataset->permutation.data(), (int64_t) dataset->permutation.size());
+        return;
+    }
+    if (idata % dataset->ndata_shard != 0) {
+        GGML_ABORT("ggml_opt_dataset_shuffle: idata=%" PRId64 " is not a multiple of the shard size %" PRId64,
+                   idata, dataset->ndata_shard);
+    }
+    ggml_opt_prng_shuffle(opt_ctx->rng, dataset->permutation.data(), idata / dataset->ndata_shard);
+}
+
+// Number of shards in a batch of nbytes bytes of data, checked against the dataset.
+static int64_t shards_per_batch(const ggml_opt_dataset * ds, size_t nb_data_batch, int64_t ibatch, const char * func) {
+    if (nb_data_batch == 0 || nb_data_batch % ds->nbs_data != 0) {
+        GGML_ABORT("%s: a batch of %zu bytes is not a whole number of shards of %" PRId64 " datapoints (%zu bytes each)",
+                   func, nb_data_batch, ds->ndata_shard, ds->nbs_data);
+    }
+    const int64_t nshards = (int64_t) (nb_data_batch / ds->nbs_data);
+    if (ibatch < 0 || (ibatch + 1) * nshards > (int64_t) ds->permutation.size()) {
+        GGML_ABORT("%s: batch %" PRId64 " of %" PRId64 " datapoints is outside the dataset of %" PRId64 " datapoints",
+                   func, ibatch, nshards * ds->ndata_shard, ds->ndata);
+    }
+    return nshards;
+}
+
+void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_batch, ggml_tensor * labels_batch, int64_t ibatch) {
+    GGML_ASSERT(dataset && data_batch);
+    GGML_CHECK_OP(ggml_is_contiguous(data_batch), "ggml_opt_dataset_get_batch", data_batch);
+    GGML_CHECK_OP(data_batch->type == dataset->data->type, "ggml_opt_dataset_get_batch", data_batch, dataset->data);
+    if (labels_batch && !dataset->labels) {
+        GGML_ABORT("ggml_opt_dataset_get_batch: labels requested from a dataset without labels");
+    }
+
+    const int64_t nshards = shards_per_batch(dataset, ggml_nbytes(data_batch), ibatch, "ggml_opt_dataset_get_batch");
+    if (labels_batch) {
+        GGML_CHECK_OP(ggml_is_contiguous(labels_batch), "ggml_opt_dataset_get_batch", labels_batch);
+        GGML_CHECK_OP(labels_batch->type == dataset->labels->type, "ggml_opt_dataset_get_batch", labels_batch, dataset->labels);
+        GGML_CHECK_OP(ggml_nbytes(labels_batch) == (size_t) nshards * dataset->nbs_labels,
+                      "ggml_opt_dataset_get_batch", labels_batch, data_batch);
+    }
+
+    const char * data   = (const char *) dataset->data->data;
+    const char * labels = dataset->labels ? (const char *) dataset->labels->data : nullptr;
+    for (int64_t i = 0; i < nshards; ++i) {
+        const int64_t ishard = dataset->permutation[ibatch * nshards + i];
+        ggml_backend_tensor_set(data_batch, data + ishard * dataset->nbs_data, i * dataset->nbs_data, dataset->nbs_data);
+        if (labels_batch) {
+            ggml_backend_tensor_set(labels_batch, labels + ishard * dataset->nbs_labels, i * dataset->nbs_labels,
+                                    dataset->nbs_labels);
+        }
+    }
+}
+
+void ggml_opt_dataset_get_batch_host(ggml_opt_dataset_t dataset, void * data_batch, size_t nb_data_batch,
+                                     void * labels_batch, int64_t ibatch) {
+    GGML_ASSERT(dataset && data_batch);
+    if (labels_batch && !dataset->labels) {
+        GGML_ABORT("ggml_opt_dataset_get_batch_host: labels requested from a dataset without labels");
+    }
+    const int64_t nshards = shards_per_batch(dataset, nb_data_batch, ibatch, "ggml_opt_dataset_get_batch_host");
+
+    const char * data   = (const char *) dataset->data->data;
+    const char * labels = dataset->labels ? (const char *) dataset->labels->data : nullptr;
+    for (int64_t i = 0; i < nshards; ++i) {
+        const int64_t ishard = dataset->permutation[ibatch * nshards + i];
+        memcpy((char *) data_batch + i * dataset->nbs_data, data + ishard * dataset->nbs_data, dataset->nbs_data);
+        if (labels_batch) {
+            memcpy((char *) labels_batch + i * dataset->nbs_labels, labels + ishard * dataset->nbs_labels,
+                   dataset->nbs_labels);
+        }
+    }
+}

@@ -1,0 +1,413 @@
+// im2col (2-D and 1-D), im2col_back, conv_2d, pool_2d and pool_2d_back against direct loops in
+// double precision: a plain 2-D convolution, plain pooling windows. Shapes include odd sizes and
+// stride, padding and dilation variants; inputs include strided views and F16 data.
+
+#include "ggml.h"
+#include "nn-test-helpers.h"
+#include "op-harness.h"
+
+#include <cfloat>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct conv_case {
+    int64_t IW, IH, IC, N, KW, KH, OC;
+    int s0, s1, p0, p1, d0, d1;
+};
+
+const std::vector<conv_case> k_conv_cases = {
+    {5, 5, 1, 1, 3, 3, 1, 1, 1, 0, 0, 1, 1},
+    {28, 28, 1, 3, 3, 3, 8, 1, 1, 1, 1, 1, 1},   // MNIST first layer (small batch)
+    {14, 14, 8, 2, 3, 3, 16, 1, 1, 1, 1, 1, 1},  // MNIST second layer
+    {7, 9, 3, 2, 3, 2, 4, 2, 1, 1, 0, 1, 1},     // odd sizes, stride 2 along W
+    {11, 8, 2, 1, 3, 3, 3, 2, 3, 2, 1, 2, 1},    // padding 2, dilation 2
+    {6, 7, 2, 2, 1, 1, 5, 1, 1, 0, 0, 1, 1},     // 1x1 kernel
+    {9, 10, 3, 1, 4, 3, 2, 3, 2, 1, 2, 1, 2},    // even kernel, strides 3/2, dilation along H
+    {5, 4, 1, 1, 5, 4, 2, 1, 1, 0, 0, 1, 1},     // kernel as large as the input
+};
+
+int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
+
+std::string conv_label(const char * what, const conv_case & c) {
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s in [%lld,%lld,%lld,%lld] k [%lld,%lld,%lld] s %d,%d p %d,%d d %d,%d", what, (long long) c.IW,
+             (long long) c.IH, (long long) c.IC, (long long) c.N, (long long) c.KW, (long long) c.KH, (long long) c.OC, c.s0, c.s1,
+             c.p0, c.p1, c.d0, c.d1);
+    return buf;
+}
+
+// x[iw, ih, ic, n] or 0 outside the image; x holds logical order (iw fastest).
+double pixel(const std::vector<double> & x, const conv_case & c, int64_t iw, int64_t ih, int64_t ic, int64_t n) {
+    if (iw < 0 || iw >= c.IW || ih < 0 || ih >= c.IH) return 0.0;
+    return x[((n * c.IC + ic) * c.IH + ih) * c.IW + iw];
+}
+
+std::vector<double> ref_im2col(const std::vector<double> & x, const conv_case & c) {
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    std::vector<double> out;
+    for (int64_t n = 0; n < c.N; ++n)
+        for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow)
+                for (int64_t ic = 0; ic < c.IC; ++ic)
+                    for (int64_t kh = 0; kh < c.KH; ++kh)
+                        for (int64_t kw = 0; kw < c.KW; ++kw)
+                            out.push_back(pixel(x, c, ow * c.s0 + kw * c.d0 - c.p0, oh * c.s1 + kh * c.d1 - c.p1, ic, n));
+    return out;
+}
+
+// The direct convolution: out[ow, oh, oc, n] = sum k[kw, kh, ic, oc] * x[ow*s0 + kw*d0 - p0, ...].
+std::vector<double> ref_conv_2d(const std::vector<double> & k, const std::vector<double> & x, const conv_case & c) {
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    std::vector<double> out;
+    for (int64_t n = 0; n < c.N; ++n)
+        for (int64_t oc = 0; oc < c.OC; ++oc)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                    double sum = 0;
+                    for (int64_t ic = 0; ic < c.IC; ++ic)
+                        for (int64_t kh = 0; kh < c.KH; ++kh)
+                            for (int64_t kw = 0; kw < c.KW; ++kw)
+                                sum += k[((oc * c.IC + ic) * c.KH + kh) * c.KW + kw] *
+                                       pixel(x, c, ow * c.s0 + kw * c.d0 - c.p0, oh * c.s1 + kh * c.d1 - c.p1, ic, n);
+                    out.push_back(sum);
+                }
+    return out;
+}
+
+void test_im2col_2d() {
+    uint32_t seed = 1;
+    for (const conv_case & c : k_conv_cases) {
+        for (ggml_type dst_type : {GGML_TYPE_F32, GGML_TYPE_F16}) {
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+            oph::fill_random(x, seed++);
+            ggml_tensor * cols = oph::compute(ctx, ggml_im2col(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true, dst_type));
+            const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+            oph::check(cols->ne[0] == c.KW * c.KH * c.IC && cols->ne[1] == OW && cols->ne[2] == OH && cols->ne[3] == c.N &&
+                           cols->type == dst_type,
+                       conv_label("im2col shape", c).c_str());
+            const double tol = dst_type == GGML_TYPE_F16 ? 1e-3 : 0.0;
+            oph::check_close(conv_label(dst_type == GGML_TYPE_F16 ? "im2col F16" : "im2col", c).c_str(), cols,
+                             ref_im2col(oph::read(x), c), tol, tol);
+            ggml_free(ctx);
+        }
+    }
+
+    // strided data (every other float, padded planes) and F16 data
+    {
+        const conv_case c = {7, 6, 2, 2, 3, 3, 1, 1, 2, 1, 1, 1, 1};
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+        ggml_tensor * base = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 2 * 7 * 6 * 2 * 2 + 64);
+        oph::fill_random(base, 77);
+        ggml_tensor * x = nnt::strided_view(ctx, base, {7, 6, 2, 2}, {8, 56, 56 * 6 + 16, (56 * 6 + 16) * 2});
+        ggml_tensor * cols = oph::compute(ctx, ggml_im2col(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true, GGML_TYPE_F32));
+        oph::check_close(conv_label("im2col of a strided view", c).c_str(), cols, ref_im2col(oph::read(x), c), 0, 0);
+
+        ggml_tensor * xh = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, c.IW, c.IH, c.IC, c.N);
+        oph::fill_random(xh, 78);
+        ggml_tensor * colsh = oph::compute(ctx, ggml_im2col(ctx, k, xh, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true, GGML_TYPE_F32));
+        oph::check_close(conv_label("im2col of F16 data", c).c_str(), colsh, ref_im2col(oph::read(xh), c), 0, 0);
+        ggml_free(ctx);
+    }
+}
+
+void test_im2col_1d() {
+    struct case1d { int64_t IW, IC, N, KW; int s0, p0, d0; };
+    uint32_t seed = 50;
+    for (const case1d & c : std::vector<case1d>{{10, 1, 1, 3, 1, 0, 1}, {13, 3, 2, 4, 2, 2, 1}, {9, 2, 3, 3, 1, 1, 2}}) {
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * k = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, c.KW, c.IC, 5);
+        ggml_tensor * x = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, c.IW, c.IC, c.N);
+        oph::fill_random(x, seed++);
+        ggml_tensor * cols = oph::compute(ctx, ggml_im2col(ctx, k, x, c.s0, 0, c.p0, 0, c.d0, 0, false, GGML_TYPE_F32));
+        const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0);
+        const std::vector<double> xv = oph::read(x);
+        std::vector<double> ref;
+        for (int64_t n = 0; n < c.N; ++n)
+            for (int64_t ow = 0; ow < OW; ++ow)
+                for (int64_t ic = 0; ic < c.IC; ++ic)
+                    for (int64_t kw = 0; kw < c.KW; ++kw) {
+                        const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0;
+                        ref.push_back(iw < 0 || iw >= c.IW ? 0.0 : xv[(n * c.IC + ic) * c.IW + iw]);
+                    }
+        char what[96];
+        snprintf(what, sizeof what, "im2col 1-D IW %lld IC %lld N %lld K %lld s %d p %d d %d", (long long) c.IW, (long long) c.IC,
+                 (long long) c.N, (long long) c.KW, c.s0, c.p0, c.d0);
+        oph::check(cols->ne[0] == c.KW * c.IC && cols->ne[1] == OW && cols->ne[2] == c.N && cols->ne[3] == 1, what);
+        oph::check_close(what, cols, ref, 0, 0);
+
+        // backward: every column entry adds its gradient to the pixel it copied
+        ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, cols->ne[0], cols->ne[1], cols->ne[2], 1);
+        oph::fill_random(g, seed++);
+        ggml_tensor * dx = oph::compute(ctx, ggml_im2col_back(ctx, k, g, x->ne, c.s0, 0, c.p0, 0, c.d0, 0, false));
+        const std::vector<double> gv = oph::read(g);
+        std::vector<double> dref(xv.size(), 0.0);
+        size_t j = 0;
+        for (int64_t n = 0; n < c.N; ++n)
+            for (int64_t ow = 0; ow < OW; ++ow)
+                for (int64_t ic = 0; ic < c.IC; ++ic)
+                    for (int64_t kw = 0; kw < c.KW; ++kw, ++j) {
+                        const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0;
+                        if (iw >= 0 && iw < c.IW) dref[(n * c.IC + ic) * c.IW + iw] += gv[j];
+                    }
+        oph::check_close((std::string(what) + " back").c_str(), dx, dref, 1e-6, 1e-5);
+        ggml_free(ctx);
+    }
+}
+
+void test_im2col_back() {
+    uint32_t seed = 100;
+    for (const conv_case & c : k_conv_cases) {
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+        const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+        ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW * c.KH * c.IC, OW, OH, c.N);
+        oph::fill_random(g, seed++);
+        int64_t ne[4] = {c.IW, c.IH, c.IC, c.N};
+        ggml_tensor * dx = oph::compute(ctx, ggml_im2col_back(ctx, k, g, ne, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true));
+        // scatter-add: the transpose of the im2col copy
+        const std::vector<double> gv = oph::read(g);
+        std::vector<double> ref((size_t) (c.IW * c.IH * c.IC * c.N), 0.0);
+        size_t j = 0;
+        for (int64_t n = 0; n < c.N; ++n)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow)
+                    for (int64_t ic = 0; ic < c.IC; ++ic)
+                        for (int64_t kh = 0; kh < c.KH; ++kh)
+                            for (int64_t kw = 0; kw < c.KW; ++kw, ++j) {
+                                const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0, ih = oh * c.s1 + kh * c.d1 - c.p1;
+                                if (iw < 0 || iw >= c.IW || ih < 0 || ih >= c.IH) continue;
+                                ref[((n * c.IC + ic) * c.IH + ih) * c.IW + iw] += gv[j];
+                            }
+        oph::check_close(conv_label("im2col_back", c).c_str(), dx, ref, 1e-6, 1e-5);
+        // ggml's own gradient rule passes (gradient, kernel): the same result
+        ggml_tensor * dx2 = oph::compute(ctx, ggml_im2col_back(ctx, g, k, ne, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true));
+        oph::check_close(conv_label("im2col_back (gradient, kernel)", c).c_str(), dx2, ref, 1e-6, 1e-5);
+        // an F16 gradient (the columns of an F16 im2col): same sums of the rounded values
+        ggml_tensor * gh = ggml_new_tensor(ctx, GGML_TYPE_F16, 4, g->ne);
+        oph::write(gh, gv);
+        ggml_tensor * dxh = oph::compute(ctx, ggml_im2col_back(ctx, k, gh, ne, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true));
+        oph::check_close(conv_label("im2col_back of an F16 gradient", c).c_str(), dxh, ref, 3e-3, 3e-3);
+        ggml_free(ctx);
+    }
+}
+
+void test_conv_2d() {
+    uint32_t seed = 200;
+    for (const conv_case & c : k_conv_cases) {
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+        oph::fill_random(k, seed++);
+        oph::fill_random(x, seed++);
+        ggml_tensor * y = oph::compute(ctx, ggml_conv_2d(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
+        const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+        oph::check(y->ne[0] == OW && y->ne[1] == OH && y->ne[2] == c.OC && y->ne[3] == c.N, conv_label("conv_2d shape", c).c_str());
+        oph::check_close(conv_label("conv_2d", c).c_str(), y, ref_conv_2d(oph::read(k), oph::read(x), c), 1e-5, 1e-4);
+        ggml_free(ctx);
+    }
+
+    // an F16 kernel makes im2col produce F16 columns, as in ggml: the data is rounded to F16
+    {
+        const conv_case c = {9, 7, 3, 2, 3, 3, 4, 1, 2, 1, 1, 1, 1};
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, c.KW, c.KH, c.IC, c.OC);
+        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+        oph::fill_random(k, 250);
+        oph::fill_random(x, 251);
+        ggml_tensor * y = oph::compute(ctx, ggml_conv_2d(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
+        std::vector<double> xr = oph::read(x);
+        for (double & v : xr) v = ggml_fp16_to_fp32(ggml_fp32_to_fp16((float) v));
+        oph::check_close(conv_label("conv_2d with an F16 kernel", c).c_str(), y, ref_conv_2d(oph::read(k), xr, c), 1e-3, 1e-3);
+        ggml_free(ctx);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pooling
+
+struct pool_case {
+    int64_t IW, IH, C, N;
+    int k0, k1, s0, s1;
+    float p0, p1;
+};
+
+const std::vector<pool_case> k_pool_cases = {
+    {28, 28, 8, 2, 2, 2, 2, 2, 0, 0},   // MNIST
+    {14, 14, 3, 1, 2, 2, 2, 2, 0, 0},
+    {7, 5, 2, 3, 2, 2, 2, 2, 0, 0},     // odd sizes: the last column/row is dropped
+    {9, 8, 2, 1, 3, 3, 2, 2, 1, 1},     // padded
+    {6, 7, 1, 2, 3, 2, 1, 2, 0, 1},     // overlapping windows along W
+    {5, 6, 2, 1, 2, 3, 3, 1, 0, 0},     // stride larger than the window along W
+    {5, 5, 1, 1, 2, 2, 2, 2, 0.5f, 0.5f}, // float padding: sizes use 0.5, the windows use 0
+    {1, 1, 3, 2, 1, 1, 1, 1, 0, 0},
+};
+
+int64_t pool_out(int64_t in, int k, int s, float p) { return (int64_t) ((in + 2 * p - k) / s + 1); }
+
+std::string pool_label(const char * what, const pool_case & c, ggml_op_pool op) {
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s %s in [%lld,%lld,%lld,%lld] k %d,%d s %d,%d p %g,%g", what, op == GGML_OP_POOL_MAX ? "max" : "avg",
+             (long long) c.IW, (long long) c.IH, (long long) c.C, (long long) c.N, c.k0, c.k1, c.s0, c.s1, (double) c.p0,
+             (double) c.p1);
+    return buf;
+}
+
+// Direct pooling. For each output, also records the input index max pooling picked (-1: none).
+std::vector<double> ref_pool(const std::vector<double> & x, const pool_case & c, ggml_op_pool op, std::vector<int64_t> * argmax) {
+    const int64_t OW = pool_out(c.IW, c.k0, c.s0, c.p0), OH = pool_out(c.IH, c.k1, c.s1, c.p1);
+    const int pad0 = (int) c.p0, pad1 = (int) c.p1;
+    std::vector<double> out;
+    for (int64_t q = 0; q < c.C * c.N; ++q)
+        for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow) {
+                double acc = op == GGML_OP_POOL_MAX ? -FLT_MAX : 0.0;
+                int64_t best = -1;
+                for (int ky = 0; ky < c.k1; ++ky)
+                    for (int kx = 0; kx < c.k0; ++kx) {
+                        const int64_t iw = ow * c.s0 - pad0 + kx, ih = oh * c.s1 - pad1 + ky;
+                        if (iw < 0 || iw >= c.IW || ih < 0 || ih >= c.IH) continue;
+                        const int64_t idx = (q * c.IH + ih) * c.IW + iw;
+                        if (op == GGML_OP_POOL_AVG) acc += x[idx];
+                        else if (x[idx] > acc) { acc = x[idx]; best = idx; }
+                    }
+                if (op == GGML_OP_POOL_AVG) acc /= (double) (c.k0 * c.k1);
+                out.push_back(acc);
+                if (argmax) argmax->push_back(best);
+            }
+    return out;
+}
+
+// Distinct values spaced 1/n apart in shuffled order, so the maximum of a window is unambiguous.
+void fill_distinct(ggml_tensor * t, uint32_t seed) {
+    const int64_t n = ggml_nelements(t);
+    std::vector<double> v(n);
+    for (int64_t i = 0; i < n; ++i) v[i] = (double) i / (double) n - 0.5;
+    uint32_t s = seed;
+    for (int64_t i = n - 1; i > 0; --i) {
+        s = s * 1664525u + 1013904223u;
+        std::swap(v[i], v[(s >> 8) % (uint32_t) (i + 1)]);
+    }
+    oph::write(t, v);
+}
+
+void test_pool_2d() {
+    uint32_t seed = 300;
+    for (const pool_case & c : k_pool_cases) {
+        for (ggml_op_pool op : {GGML_OP_POOL_MAX, GGML_OP_POOL_AVG}) {
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.C, c.N);
+            fill_distinct(x, seed++);
+            ggml_tensor * y = oph::compute(ctx, ggml_pool_2d(ctx, x, op, c.k0, c.k1, c.s0, c.s1, c.p0, c.p1));
+            const int64_t OW = pool_out(c.IW, c.k0, c.s0, c.p0), OH = pool_out(c.IH, c.k1, c.s1, c.p1);
+            oph::check(y->ne[0] == OW && y->ne[1] == OH && y->ne[2] == c.C && y->ne[3] == c.N && y->type == GGML_TYPE_F32,
+                       pool_label("pool_2d shape", c, op).c_str());
+            std::vector<int64_t> argmax;
+            oph::check_close(pool_label("pool_2d", c, op).c_str(), y, ref_pool(oph::read(x), c, op, &argmax), 1e-7, 1e-6);
+
+            // backward: max routes each gradient to its window's maximum, avg spreads it evenly
+            ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.C, c.N);
+            oph::fill_random(g, seed++);
+            ggml_tensor * dx = oph::compute(ctx, ggml_pool_2d_back(ctx, g, x, op, c.k0, c.k1, c.s0, c.s1, c.p0, c.p1));
+            const std::vector<double> gv = oph::read(g);
+            std::vector<double> ref((size_t) ggml_nelements(x), 0.0);
+            size_t j = 0;
+            const int pad0 = (int) c.p0, pad1 = (int) c.p1;
+            for (int64_t q = 0; q < c.C * c.N; ++q)
+                for (int64_t oh = 0; oh < OH; ++oh)
+                    for (int64_t ow = 0; ow < OW; ++ow, ++j) {
+                        if (op == GGML_OP_POOL_MAX) {
+                            if (argmax[j] >= 0) ref[argmax[j]] += gv[j];
+                            continue;
+                        }
+                        for (int ky = 0; ky < c.k1; ++ky)
+                            for (int kx = 0; kx < c.k0; ++kx) {
+                                const int64_t iw = ow * c.s0 - pad0 + kx, ih = oh * c.s1 - pad1 + ky;
+                                if (iw < 0 || iw >= c.IW || ih < 0 || ih >= c.IH) continue;
+                                ref[(q * c.IH + ih) * c.IW + iw] += gv[j] / (c.k0 * c.k1);
+                            }
+                    }
+            oph::check_close(pool_label("pool_2d_back", c, op).c_str(), dx, ref, 1e-6, 1e-5);
+            ggml_free(ctx);
+        }
+    }
+
+    // ties: max pooling's backward routes the gradient to the first maximum in scan order
+    {
+        const pool_case c = {7, 6, 2, 1, 3, 2, 2, 2, 1, 0};
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.C, c.N);
+        oph::fill_random(x, 450, 0.0, 3.0);
+        std::vector<double> xv = oph::read(x);
+        for (double & v : xv) v = std::floor(v);
+        oph::write(x, xv);
+        std::vector<int64_t> argmax;
+        const std::vector<double> yref = ref_pool(xv, c, GGML_OP_POOL_MAX, &argmax);
+        ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, pool_out(c.IW, c.k0, c.s0, c.p0), pool_out(c.IH, c.k1, c.s1, c.p1),
+                                             c.C, c.N);
+        oph::fill_random(g, 451);
+        ggml_tensor * dx = oph::compute(ctx, ggml_pool_2d_back(ctx, g, x, GGML_OP_POOL_MAX, c.k0, c.k1, c.s0, c.s1, c.p0, c.p1));
+        const std::vector<double> gv = oph::read(g);
+        std::vector<double> ref(xv.size(), 0.0);
+        for (size_t j = 0; j < argmax.size(); ++j) if (argmax[j] >= 0) ref[argmax[j]] += gv[j];
+        oph::check_close(pool_label("pool_2d_back with ties", c, GGML_OP_POOL_MAX).c_str(), dx, ref, 1e-6, 1e-5);
+        ggml_free(ctx);
+    }
+
+    // strided and F16 inputs
+    {
+        const pool_case c = {6, 5, 3, 2, 2, 2, 2, 2, 0, 0};
+        ggml_context * ctx = oph::new_context();
+        ggml_tensor * base = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 2 * 6 * 5 * 3 * 2);
+        oph::fill_random(base, 400);
+        ggml_tensor * x = nnt::strided_view(ctx, base, {6, 5, 3, 2}, {8, 48, 240, 720});
+        for (ggml_op_pool op : {GGML_OP_POOL_MAX, GGML_OP_POOL_AVG}) {
+            ggml_tensor * y = oph::compute(ctx, ggml_pool_2d(ctx, x, op, c.k0, c.k1, c.s0, c.s1, c.p0, c.p1));
+            oph::check_close(pool_label("pool_2d of a strided view", c, op).c_str(), y, ref_pool(oph::read(x), c, op, nullptr), 1e-7,
+                             1e-6);
+        }
+        ggml_tensor * xh = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, 6, 5, 3, 2);
+        oph::fill_random(xh, 401);
+        ggml_tensor * yh = oph::compute(ctx, ggml_pool_2d(ctx, xh, GGML_OP_POOL_AVG, 2, 2, 2, 2, 0, 0));
+        oph::check_close(pool_label("pool_2d of F16 data", c, GGML_OP_POOL_AVG).c_str(), yh,
+                         ref_pool(oph::read(xh), c, GGML_OP_POOL_AVG, nullptr), 1e-6, 1e-5);
+        ggml_free(ctx);
+    }
+}
+
+void test_misuse() {
+    nnt::expect_abort("im2col with mismatched channels", [](ggml_context * ctx) {
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 3, 3, 2, 4);
+        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 8, 8, 3, 1);
+        ggml_im2col(ctx, k, x, 1, 1, 0, 0, 1, 1, true, GGML_TYPE_F32);
+    }, "ggml_im2col");
+    nnt::expect_abort("conv_2d with a kernel larger than the input", [](ggml_context * ctx) {
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 5, 5, 1, 4);
+        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 4, 4, 1, 1);
+        ggml_conv_2d(ctx, k, x, 1, 1, 0, 0, 1, 1);
+    }, "[4, 4, 1, 1]");
+    nnt::expect_abort("pool_2d with a window larger than the input", [](ggml_context * ctx) {
+        ggml_pool_2d(ctx, ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 2, 2), GGML_OP_POOL_MAX, 3, 3, 1, 1, 0, 0);
+    }, "ggml_pool_2d");
+    nnt::expect_abort("pool_2d_back with a wrong gradient shape", [](ggml_context * ctx) {
+        ggml_tensor * x = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 8, 8);
+        ggml_pool_2d_back(ctx, ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 3, 4), x, GGML_OP_POOL_AVG, 2, 2, 2, 2, 0, 0);
+    }, "ggml_pool_2d_back");
+}
+
+} // namespace
+
+int main() {
+    test_im2col_2d();
+    test_im2col_1d();
+    test_im2col_back();
+    test_conv_2d();
+    test_pool_2d();
+    test_misuse();
+    return oph::finish();
+}
