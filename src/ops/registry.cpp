@@ -20,8 +20,7 @@
     X(CROSS_ENTROPY_LOSS_BACK, cross_entropy_loss_back)           \
     X(OPT_STEP_ADAMW, opt_step_adamw) X(OPT_STEP_SGD, opt_step_sgd)
 
-// Weak while the op files are being filled in: a missing op then reports itself at use.
-#define DECLARE_TRAITS(OP, name) extern const ggml_op_traits ggml_op_traits_##name __attribute__((weak));
+#define DECLARE_TRAITS(OP, name) extern const ggml_op_traits ggml_op_traits_##name;
 CGML_OPS(DECLARE_TRAITS)
 #undef DECLARE_TRAITS
 
@@ -31,7 +30,7 @@ const ggml_op_traits * ggml_get_op_traits(ggml_op op) {
     switch (op) {
         case GGML_OP_NONE: return &NONE_TRAITS;
 #define CASE_TRAITS(OP, name) \
-        case GGML_OP_##OP: if (&ggml_op_traits_##name) return &ggml_op_traits_##name; break;
+        case GGML_OP_##OP: return &ggml_op_traits_##name;
         CGML_OPS(CASE_TRAITS)
 #undef CASE_TRAITS
         default: break;
