@@ -148,6 +148,14 @@ struct ggml_backward_step {
     void add(int isrc, ggml_tensor * contribution) const; // defined in autodiff.cpp
 };
 
+// The share [i0, i1) of n work items that thread ith of nth handles: the one split every
+// parallel kernel uses, so work is divided the same way everywhere.
+inline void ggml_split_rows(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
+    const int64_t per_thread = (n + nth - 1) / nth;
+    i0 = per_thread * ith < n ? per_thread * ith : n;
+    i1 = i0 + per_thread < n ? i0 + per_thread : n;
+}
+
 typedef void   (*ggml_forward_fn)(const ggml_compute_params * params, ggml_tensor * dst);
 typedef void   (*ggml_backward_fn)(const ggml_backward_step & step);
 typedef size_t (*ggml_work_size_fn)(const ggml_tensor * dst, int n_threads);

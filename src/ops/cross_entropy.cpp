@@ -17,12 +17,6 @@ extern const ggml_op_traits ggml_op_traits_cross_entropy_loss_back;
 
 namespace {
 
-void thread_rows(int64_t nrows, int ith, int nth, int64_t & r0, int64_t & r1) {
-    const int64_t per = (nrows + nth - 1) / nth;
-    r0 = std::min(nrows, per * ith);
-    r1 = std::min(nrows, r0 + per);
-}
-
 inline const char * row_ptr(const ggml_tensor * t, int64_t r) {
     const int64_t i1 = r % t->ne[1];
     const int64_t i2 = (r / t->ne[1]) % t->ne[2];
@@ -54,7 +48,7 @@ void cross_entropy_forward(const ggml_compute_params * params, ggml_tensor * dst
     const int64_t nc = a->ne[0];
     const int64_t nr = ggml_nrows(a);
     int64_t r0, r1;
-    thread_rows(nr, params->ith, params->nth, r0, r1);
+    ggml_split_rows(nr, params->ith, params->nth, r0, r1);
 
     // sum_i b_i * log_softmax_i with log_softmax_i = (a_i - max) - log_sum
     double partial = 0.0;
@@ -97,7 +91,7 @@ void cross_entropy_back_forward(const ggml_compute_params * params, ggml_tensor 
     const int64_t nr = ggml_nrows(a);
     const float factor = *(const float *) c->data / (float) nr;
     int64_t r0, r1;
-    thread_rows(nr, params->ith, params->nth, r0, r1);
+    ggml_split_rows(nr, params->ith, params->nth, r0, r1);
     for (int64_t r = r0; r < r1; ++r) {
         const char * x = row_ptr(a, r);
         const char * t = row_ptr(b, r);

@@ -12,13 +12,6 @@
 #include <algorithm>
 #include <vector>
 
-// The rows [r0, r1) that thread ith of nth handles.
-inline void ggml_split_rows(int64_t n_rows, int ith, int nth, int64_t & r0, int64_t & r1) {
-    const int64_t per_thread = (n_rows + nth - 1) / nth;
-    r0 = std::min(n_rows, per_thread * ith);
-    r1 = std::min(n_rows, r0 + per_thread);
-}
-
 inline bool ggml_is_float_type(ggml_type type) { return type == GGML_TYPE_F32 || type == GGML_TYPE_F16; }
 
 inline float ggml_load_float(const void * p, ggml_type type) {

@@ -63,12 +63,6 @@ im2col_geometry make_geometry(const ggml_tensor * op, const ggml_tensor * kernel
     return g;
 }
 
-void thread_range(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
-    const int64_t per = (n + nth - 1) / nth;
-    i0 = std::min(n, per * ith);
-    i1 = std::min(n, i0 + per);
-}
-
 template <typename T> inline void store(char * p, float v);
 template <> inline void store<float>(char * p, float v) { *(float *) p = v; }
 template <> inline void store<ggml_fp16_t>(char * p, float v) { *(ggml_fp16_t *) p = ggml_fp32_to_fp16(v); }
@@ -144,7 +138,7 @@ void im2col_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     const im2col_geometry g = make_geometry(dst, dst->src[0], dst->src[1], dst);
     const ggml_tensor * img = dst->src[1];
     int64_t r0, r1;
-    thread_range(g.OW * g.OH * g.N, params->ith, params->nth, r0, r1);
+    ggml_split_rows(g.OW * g.OH * g.N, params->ith, params->nth, r0, r1);
     const bool src_f32 = img->type == GGML_TYPE_F32;
     if (dst->type == GGML_TYPE_F32 && src_f32 && g.col_k == sizeof(float) && g.img_w == sizeof(float)) {
         im2col_rows_f32_dense(g, img, dst, r0, r1);
@@ -236,7 +230,7 @@ void im2col_back_forward(const ggml_compute_params * params, ggml_tensor * dst) 
     const bool by_sample = g.N >= params->nth;
     const int64_t per_sample = by_sample ? 1 : g.IC;
     int64_t q0, q1;
-    thread_range(g.N * per_sample, params->ith, params->nth, q0, q1);
+    ggml_split_rows(g.N * per_sample, params->ith, params->nth, q0, q1);
     for (int64_t q = q0; q < q1; ++q) {
         const int64_t n = q / per_sample;
         const int64_t ic0 = by_sample ? 0 : q % per_sample, ic1 = by_sample ? g.IC : ic0 + 1;

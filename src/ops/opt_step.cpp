@@ -19,12 +19,6 @@ extern const ggml_op_traits ggml_op_traits_opt_step_sgd;
 
 namespace {
 
-void thread_range(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
-    const int64_t per = (n + nth - 1) / nth;
-    i0 = std::min(n, per * ith);
-    i1 = std::min(n, i0 + per);
-}
-
 // Element i (in logical order) of t, honouring strides.
 inline float & elem(const ggml_tensor * t, int64_t i) {
     const int64_t i0 = i % t->ne[0];
@@ -51,7 +45,7 @@ void adamw_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     const float keep = 1.0f - alpha * wd;
 
     int64_t i0, i1;
-    thread_range(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
+    ggml_split_rows(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
     auto update = [&](float & w, float g, float & m, float & v) {
         m = m * beta1 + g * (1.0f - beta1);
         v = v * beta2 + g * g * (1.0f - beta2);
@@ -78,7 +72,7 @@ void sgd_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     const float keep = 1.0f - alpha * wd;
 
     int64_t i0, i1;
-    thread_range(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
+    ggml_split_rows(ggml_nelements(w_t), params->ith, params->nth, i0, i1);
     if (all_contiguous(dst)) {
         float * w = (float *) w_t->data;
         const float * g = (const float *) g_t->data;

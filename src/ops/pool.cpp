@@ -40,12 +40,6 @@ void check_pool_args(const char * op_name, const ggml_tensor * a, ggml_op_pool o
     GGML_CHECK_OP(k0 > 0 && k1 > 0 && s0 > 0 && s1 > 0, op_name, a);
 }
 
-void thread_range(int64_t n, int ith, int nth, int64_t & i0, int64_t & i1) {
-    const int64_t per = (n + nth - 1) / nth;
-    i0 = std::min(n, per * ith);
-    i1 = std::min(n, i0 + per);
-}
-
 template <typename T> inline float load(const char * p);
 template <> inline float load<float>(const char * p) { return *(const float *) p; }
 template <> inline float load<ggml_fp16_t>(const char * p) { return ggml_fp16_to_fp32(*(const ggml_fp16_t *) p); }
@@ -60,7 +54,7 @@ void pool_2d_planes(const ggml_compute_params * params, ggml_tensor * dst) {
     const size_t sw = src->nb[0], sh = src->nb[1], dw = dst->nb[0], dh = dst->nb[1];
     const float area = (float) (pp.k0 * pp.k1);
     int64_t q0, q1;
-    thread_range(C * src->ne[3], params->ith, params->nth, q0, q1);
+    ggml_split_rows(C * src->ne[3], params->ith, params->nth, q0, q1);
     for (int64_t q = q0; q < q1; ++q) {
         const int64_t ic = q % C, in = q / C;
         const char * plane = (const char *) src->data + ic * src->nb[2] + in * src->nb[3];
@@ -111,7 +105,7 @@ void pool_2d_back_planes(const ggml_compute_params * params, ggml_tensor * dst) 
     const float area = (float) (pp.k0 * pp.k1);
     const bool is_max = pp.op == GGML_OP_POOL_MAX;
     int64_t q0, q1;
-    thread_range(C * dst->ne[3], params->ith, params->nth, q0, q1);
+    ggml_split_rows(C * dst->ne[3], params->ith, params->nth, q0, q1);
     for (int64_t q = q0; q < q1; ++q) {
         const int64_t ic = q % C, in = q / C;
         char * dplane = (char *) dst->data + ic * dst->nb[2] + in * dst->nb[3];

@@ -14,13 +14,6 @@ extern const ggml_op_traits ggml_op_traits_soft_max_back;
 
 namespace {
 
-// Rows [r0, r1) of nrows handled by thread ith of nth.
-void thread_rows(int64_t nrows, int ith, int nth, int64_t & r0, int64_t & r1) {
-    const int64_t per = (nrows + nth - 1) / nth;
-    r0 = std::min(nrows, per * ith);
-    r1 = std::min(nrows, r0 + per);
-}
-
 // Pointer to element 0 of row r (rows numbered over dims 1..3) of t.
 inline char * row_ptr(const ggml_tensor * t, int64_t r) {
     const int64_t i1 = r % t->ne[1];
@@ -46,7 +39,7 @@ void soft_max_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     const int64_t nc = src->ne[0];
     const size_t sx = src->nb[0], sy = dst->nb[0];
     int64_t r0, r1;
-    thread_rows(ggml_nrows(src), params->ith, params->nth, r0, r1);
+    ggml_split_rows(ggml_nrows(src), params->ith, params->nth, r0, r1);
     for (int64_t r = r0; r < r1; ++r) {
         const char * x = row_ptr(src, r);
         char * y = row_ptr(dst, r);
@@ -71,7 +64,7 @@ void soft_max_back_forward(const ggml_compute_params * params, ggml_tensor * dst
     const int64_t nc = dst->ne[0];
     const size_t sdy = dy_t->nb[0], sy = y_t->nb[0], sdx = dst->nb[0];
     int64_t r0, r1;
-    thread_rows(ggml_nrows(dst), params->ith, params->nth, r0, r1);
+    ggml_split_rows(ggml_nrows(dst), params->ith, params->nth, r0, r1);
     for (int64_t r = r0; r < r1; ++r) {
         const char * dy = row_ptr(dy_t, r);
         const char * y = row_ptr(y_t, r);
