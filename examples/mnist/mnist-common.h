@@ -1,0 +1,195 @@
+#pragma once
+
+// mnist-common: everything the MNIST programs share.
+//
+//   mnist_images images; mnist_labels labels; std::string err;
+//   if (!mnist_images_load(path_images, images, err) || !mnist_labels_load(path_labels, labels, err)) { ... }
+//   ggml_opt_dataset_t dataset = mnist_dataset_from(images, labels, /*ndata_shard =*/ 10);
+//
+//   mnist_model model;
+//   mnist_model_init_backends(model, "CPU", n_threads, nbatch_logical, nbatch_physical);
+//   mnist_model_init_random(model, "mnist-fc", seed);       // or mnist_model_load(model, "model.gguf", err)
+//   mnist_model_build(model);                               // images -> logits graph
+//   mnist_model_train(model, dataset, train_params);
+//   mnist_model_save(model, "model.gguf", err);
+//
+// Tensor shapes follow ggml's convention (ne[0] innermost). An image batch is [784, N], logits are
+// [10, N]. The CNN sees images as [28, 28, 1, N].
+
+#include "ggml.h"
+#include "ggml-backend.h"
+#include "ggml-opt.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#define MNIST_NTRAIN 60000
+#define MNIST_NTEST  10000
+
+// The logical batch is the number of images per optimizer step; the physical batch is the number
+// of images per graph evaluation (gradients of several physical batches are accumulated).
+#define MNIST_NBATCH_LOGICAL  1000
+#define MNIST_NBATCH_PHYSICAL  500
+
+#define MNIST_HW       28
+#define MNIST_NINPUT   (MNIST_HW*MNIST_HW)
+#define MNIST_NCLASSES 10
+#define MNIST_NHIDDEN  500
+
+// Channels of the first CNN layer; the second has twice as many.
+#define MNIST_CNN_NCB 8
+
+// Datapoints per dataset shard: the unit in which training data is shuffled.
+#define MNIST_NDATA_SHARD 10
+
+static_assert(MNIST_NBATCH_LOGICAL % MNIST_NBATCH_PHYSICAL == 0, "logical batch must be a multiple of the physical batch");
+
+// ---------------------------------------------------------------------------------------------
+// Data (mnist-data.cpp)
+
+struct mnist_images {
+    int64_t              n = 0;
+    std::vector<uint8_t> pixels; // n * MNIST_NINPUT, row-major 28x28 per image
+};
+
+struct mnist_labels {
+    int64_t              n = 0;
+    std::vector<uint8_t> values; // n labels in 0..9
+};
+
+// Reads a whole file, transparently gunzipping it when its content starts with the gzip magic.
+bool mnist_read_file(const std::string & fname, std::vector<uint8_t> & bytes, std::string & err);
+
+// IDX readers: check magic, dimensions, counts against the file size and label range.
+bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err);
+bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::string & err);
+
+// Checks that images and labels belong together and fit the dataset's shard size.
+bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard, std::string & err);
+
+// Dataset with F32 pixels scaled to [0, 1] and one-hot F32 labels.
+ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard);
+
+// Prints one image: 24-bit colour blocks on a colour terminal, '#'/'_' otherwise.
+void mnist_image_print(FILE * f, const mnist_images & images, int64_t iex);
+
+// ---------------------------------------------------------------------------------------------
+// Model (mnist-model.cpp, mnist-model-io.cpp)
+
+struct mnist_model {
+    std::string arch; // "mnist-fc" or "mnist-cnn"
+
+    ggml_backend_sched_t        backend_sched = nullptr;
+    std::vector<ggml_backend_t> backends;     // backends[0] is the primary one
+    int nbatch_logical  = MNIST_NBATCH_LOGICAL;
+    int nbatch_physical = MNIST_NBATCH_PHYSICAL;
+
+    struct ggml_tensor * images = nullptr; // input  [784, nbatch_physical]
+    struct ggml_tensor * logits = nullptr; // output [10,  nbatch_physical]
+
+    struct ggml_tensor * fc1_weight = nullptr;
+    struct ggml_tensor * fc1_bias   = nullptr;
+    struct ggml_tensor * fc2_weight = nullptr;
+    struct ggml_tensor * fc2_bias   = nullptr;
+
+    struct ggml_tensor * conv1_kernel = nullptr;
+    struct ggml_tensor * conv1_bias   = nullptr;
+    struct ggml_tensor * conv2_kernel = nullptr;
+    struct ggml_tensor * conv2_bias   = nullptr;
+    struct ggml_tensor * dense_weight = nullptr;
+    struct ggml_tensor * dense_bias   = nullptr;
+
+    struct ggml_context * ctx_static  = nullptr; // weights and the input, allocated on backends[0]
+    struct ggml_context * ctx_compute = nullptr; // graph intermediates, allocated by the optimizer
+    ggml_backend_buffer_t buf_static  = nullptr;
+
+    mnist_model() = default;
+    mnist_model(const mnist_model &) = delete;
+    mnist_model & operator=(const mnist_model &) = delete;
+    ~mnist_model();
+};
+
+// One tensor a model file must hold: name and shape (all F32).
+struct mnist_tensor_spec {
+    const char * name;
+    int64_t      ne[4];
+};
+
+bool mnist_arch_is_known(const std::string & arch);
+// The tensors of an architecture, in file order.
+std::vector<mnist_tensor_spec> mnist_arch_tensors(const std::string & arch);
+
+// Creates the backends: the named device first (empty name: the first device), every other
+// device as a fallback. An unknown name prints the available devices and returns false.
+// n_threads <= 0 keeps the CPU backend's default.
+bool mnist_model_init_backends(mnist_model & model, const std::string & backend_name, int n_threads,
+                               int nbatch_logical, int nbatch_physical);
+
+// Creates the input and the (uninitialised) weights of model.arch on the primary backend.
+bool mnist_model_create_tensors(mnist_model & model, std::string & err);
+
+// Weights drawn from N(0, 0.01) with a portable generator: the same seed gives the same weights.
+bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint64_t seed, std::string & err);
+
+// Loads a GGUF model; refuses a wrong architecture or any tensor with a wrong name, type or shape.
+bool mnist_model_load(mnist_model & model, const std::string & fname, std::string & err);
+
+// Writes the GGUF model atomically (no partial file on failure).
+bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err);
+
+// Builds the forward graph from model.images to model.logits in model.ctx_compute.
+void mnist_model_build(mnist_model & model);
+
+struct mnist_train_params {
+    int      nepoch    = 30;
+    float    val_split = 0.05f;
+    enum ggml_opt_optimizer_type optimizer = GGML_OPT_OPTIMIZER_TYPE_ADAMW;
+    float    lr        = -1.0f; // < 0: the optimizer's default
+    uint64_t seed      = 0;     // shuffling order
+};
+
+// Checks batch sizes and the validation split against the dataset before any work starts.
+bool mnist_train_check(const mnist_model & model, int64_t ndata, const mnist_train_params & params, std::string & err);
+
+void mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mnist_train_params & params);
+
+// Evaluates every datapoint; the caller frees the result. ndata must be a multiple of the physical batch.
+ggml_opt_result_t mnist_model_eval(mnist_model & model, ggml_opt_dataset_t dataset);
+
+// ---------------------------------------------------------------------------------------------
+// Command line (mnist-options.cpp)
+
+struct mnist_options {
+    std::vector<std::string> positional;
+
+    int         epochs         = 30;
+    bool        has_seed       = false;
+    uint64_t    seed           = 0;
+    int         threads        = 0; // 0: backend default
+    float       val_split      = 0.05f;
+    int         batch_logical  = MNIST_NBATCH_LOGICAL;
+    int         batch_physical = MNIST_NBATCH_PHYSICAL;
+    std::string optimizer      = "adamw";
+    float       lr             = -1.0f;
+    std::string predictions;           // file to write one predicted digit per line
+    std::string eval_images;           // mnist-train: evaluate on this set after training
+    std::string eval_labels;
+};
+
+enum mnist_options_result {
+    MNIST_OPTIONS_OK,
+    MNIST_OPTIONS_HELP,  // --help was printed: exit 0
+    MNIST_OPTIONS_ERROR, // a message was printed: exit 1
+};
+
+// Parses argv[1..]; `allowed` lists the option names (without "--") this program accepts.
+mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vector<std::string> & allowed,
+                                         const char * usage, mnist_options & opts);
+
+// A seed from the operating system, for runs without --seed.
+uint64_t mnist_random_seed();
+
+// Writes one predicted digit per line (atomically).
+bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err);

@@ -1,0 +1,125 @@
+// GGUF model files: key general.architecture plus one F32 tensor per weight.
+
+#include "mnist-common.h"
+
+#include "gguf.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+static std::string shape_str(const int64_t * ne) {
+    char buf[96];
+    snprintf(buf, sizeof(buf), "[%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 "]", ne[0], ne[1], ne[2], ne[3]);
+    return buf;
+}
+
+bool mnist_model_load(mnist_model & model, const std::string & fname, std::string & err) {
+    // Check that the file exists first: the GGUF reader's own message then only covers bad content.
+    FILE * probe = fopen(fname.c_str(), "rb");
+    if (!probe) {
+        err = fname + ": cannot open model file";
+        return false;
+    }
+    fclose(probe);
+
+    struct ggml_context * ctx_file = nullptr;
+    struct gguf_init_params params = { /*no_alloc =*/ false, &ctx_file };
+    struct gguf_context * gguf = gguf_init_from_file(fname.c_str(), params);
+    if (!gguf) {
+        err = fname + ": not a valid GGUF file";
+        return false;
+    }
+
+    bool ok = true;
+    const int64_t key = gguf_find_key(gguf, "general.architecture");
+    if (key < 0) {
+        err = fname + ": missing key general.architecture";
+        ok = false;
+    } else if (gguf_get_kv_type(gguf, key) != GGUF_TYPE_STRING) {
+        err = fname + ": key general.architecture is not a string";
+        ok = false;
+    } else {
+        model.arch = gguf_get_val_str(gguf, key);
+        if (!mnist_arch_is_known(model.arch)) {
+            err = fname + ": unsupported architecture '" + model.arch + "' (expected mnist-fc or mnist-cnn)";
+            ok = false;
+        }
+    }
+
+    const std::vector<mnist_tensor_spec> specs = ok ? mnist_arch_tensors(model.arch) : std::vector<mnist_tensor_spec>();
+    for (const mnist_tensor_spec & spec : specs) {
+        if (!ok) {
+            break;
+        }
+        const ggml_tensor * t = ggml_get_tensor(ctx_file, spec.name);
+        if (!t) {
+            err = fname + ": tensor " + spec.name + " is missing";
+            ok = false;
+        } else if (t->type != GGML_TYPE_F32) {
+            err = fname + ": tensor " + spec.name + " has type " + ggml_type_name(t->type) + ", expected f32";
+            ok = false;
+        } else if (t->ne[0] != spec.ne[0] || t->ne[1] != spec.ne[1] || t->ne[2] != spec.ne[2] || t->ne[3] != spec.ne[3]) {
+            err = fname + ": tensor " + spec.name + " has shape " + shape_str(t->ne) + ", expected " + shape_str(spec.ne);
+            ok = false;
+        }
+    }
+    if (ok && gguf_get_n_tensors(gguf) != (int64_t) specs.size()) {
+        for (int64_t i = 0; i < gguf_get_n_tensors(gguf); ++i) {
+            const char * name = gguf_get_tensor_name(gguf, i);
+            bool expected = false;
+            for (const mnist_tensor_spec & spec : specs) {
+                expected = expected || std::string(spec.name) == name;
+            }
+            if (!expected) {
+                err = fname + ": unexpected tensor " + name + " for architecture " + model.arch;
+                ok = false;
+                break;
+            }
+        }
+    }
+
+    if (ok) {
+        ok = mnist_model_create_tensors(model, err);
+    }
+    if (ok) {
+        for (const mnist_tensor_spec & spec : specs) {
+            const ggml_tensor * src = ggml_get_tensor(ctx_file, spec.name);
+            ggml_tensor       * dst = ggml_get_tensor(model.ctx_static, spec.name);
+            ggml_backend_tensor_set(dst, src->data, 0, ggml_nbytes(dst));
+        }
+    }
+
+    gguf_free(gguf);
+    ggml_free(ctx_file);
+    return ok;
+}
+
+bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err) {
+    const std::vector<mnist_tensor_spec> specs = mnist_arch_tensors(model.arch);
+
+    // Host copies of the weights, which may live on any backend.
+    size_t nbytes = 0;
+    for (const mnist_tensor_spec & spec : specs) {
+        nbytes += ggml_nbytes(ggml_get_tensor(model.ctx_static, spec.name)) + GGML_MEM_ALIGN;
+    }
+    struct ggml_init_params params = { nbytes + specs.size()*ggml_tensor_overhead(), nullptr, /*no_alloc =*/ false };
+    struct ggml_context * ctx_host = ggml_init(params);
+
+    struct gguf_context * gguf = gguf_init_empty();
+    gguf_set_val_str(gguf, "general.architecture", model.arch.c_str());
+    for (const mnist_tensor_spec & spec : specs) {
+        const ggml_tensor * t    = ggml_get_tensor(model.ctx_static, spec.name);
+        ggml_tensor       * copy = ggml_dup_tensor(ctx_host, t);
+        ggml_set_name(copy, spec.name);
+        ggml_backend_tensor_get(t, copy->data, 0, ggml_nbytes(t));
+        gguf_add_tensor(gguf, copy);
+    }
+
+    const bool ok = gguf_write_to_file(gguf, fname.c_str(), /*only_meta =*/ false);
+    if (!ok) {
+        err = fname + ": failed to write the model file";
+    }
+    gguf_free(gguf);
+    ggml_free(ctx_host);
+    return ok;
+}

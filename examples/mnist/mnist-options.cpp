@@ -1,0 +1,159 @@
+// Command-line options shared by mnist-train and mnist-eval, and small output helpers.
+
+#include "mnist-common.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+static bool parse_int(const std::string & s, long long lo, long long hi, long long & out) {
+    if (s.empty()) {
+        return false;
+    }
+    errno = 0;
+    char * end = nullptr;
+    const long long v = strtoll(s.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi) {
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+static bool parse_u64(const std::string & s, uint64_t & out) {
+    if (s.empty() || s[0] == '-') {
+        return false;
+    }
+    errno = 0;
+    char * end = nullptr;
+    const unsigned long long v = strtoull(s.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0') {
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+static bool parse_float(const std::string & s, float & out) {
+    if (s.empty()) {
+        return false;
+    }
+    errno = 0;
+    char * end = nullptr;
+    const float v = strtof(s.c_str(), &end);
+    if (errno != 0 || *end != '\0' || !std::isfinite(v)) {
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+static bool apply_option(const std::string & name, const std::string & value, mnist_options & opts, std::string & err) {
+    long long i = 0;
+    if (name == "epochs") {
+        if (!parse_int(value, 1, 1000000, i)) { err = "--epochs expects a positive integer, got '" + value + "'"; return false; }
+        opts.epochs = (int) i;
+    } else if (name == "seed") {
+        if (!parse_u64(value, opts.seed)) { err = "--seed expects a non-negative integer, got '" + value + "'"; return false; }
+        opts.has_seed = true;
+    } else if (name == "threads") {
+        if (!parse_int(value, 1, GGML_MAX_N_THREADS, i)) {
+            err = "--threads expects an integer in 1.." + std::to_string(GGML_MAX_N_THREADS) + ", got '" + value + "'";
+            return false;
+        }
+        opts.threads = (int) i;
+    } else if (name == "val-split") {
+        if (!parse_float(value, opts.val_split) || opts.val_split < 0.0f || opts.val_split >= 1.0f) {
+            err = "--val-split expects a number in [0, 1), got '" + value + "'";
+            return false;
+        }
+    } else if (name == "batch-logical") {
+        if (!parse_int(value, 1, 1 << 24, i)) { err = "--batch-logical expects a positive integer, got '" + value + "'"; return false; }
+        opts.batch_logical = (int) i;
+    } else if (name == "batch-physical") {
+        if (!parse_int(value, 1, 1 << 24, i)) { err = "--batch-physical expects a positive integer, got '" + value + "'"; return false; }
+        opts.batch_physical = (int) i;
+    } else if (name == "optimizer") {
+        if (value != "adamw" && value != "sgd") { err = "--optimizer expects adamw or sgd, got '" + value + "'"; return false; }
+        opts.optimizer = value;
+    } else if (name == "lr") {
+        if (!parse_float(value, opts.lr) || opts.lr <= 0.0f) { err = "--lr expects a positive number, got '" + value + "'"; return false; }
+    } else if (name == "predictions") {
+        opts.predictions = value;
+    } else if (name == "eval-images") {
+        opts.eval_images = value;
+    } else if (name == "eval-labels") {
+        opts.eval_labels = value;
+    } else {
+        err = "unknown option --" + name;
+        return false;
+    }
+    return true;
+}
+
+mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vector<std::string> & allowed,
+                                         const char * usage, mnist_options & opts) {
+    for (int iarg = 1; iarg < argc; ++iarg) {
+        const std::string arg = argv[iarg];
+        if (arg == "--help" || arg == "-h") {
+            fputs(usage, stdout);
+            return MNIST_OPTIONS_HELP;
+        }
+        if (arg.size() < 2 || arg.compare(0, 2, "--") != 0) {
+            opts.positional.push_back(arg);
+            continue;
+        }
+        std::string name = arg.substr(2);
+        std::string value;
+        const size_t eq = name.find('=');
+        const bool has_inline_value = eq != std::string::npos;
+        if (has_inline_value) {
+            value = name.substr(eq + 1);
+            name  = name.substr(0, eq);
+        }
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            fprintf(stderr, "error: unknown option --%s (see --help)\n", name.c_str());
+            return MNIST_OPTIONS_ERROR;
+        }
+        if (!has_inline_value) {
+            if (iarg + 1 >= argc) {
+                fprintf(stderr, "error: option --%s needs a value\n", name.c_str());
+                return MNIST_OPTIONS_ERROR;
+            }
+            value = argv[++iarg];
+        }
+        std::string err;
+        if (!apply_option(name, value, opts, err)) {
+            fprintf(stderr, "error: %s\n", err.c_str());
+            return MNIST_OPTIONS_ERROR;
+        }
+    }
+    return MNIST_OPTIONS_OK;
+}
+
+uint64_t mnist_random_seed() {
+    std::random_device rd;
+    return (uint64_t(rd()) << 32) ^ uint64_t(rd());
+}
+
+bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err) {
+    const std::string tmp = fname + ".tmp";
+    FILE * f = fopen(tmp.c_str(), "wb");
+    if (!f) {
+        err = fname + ": cannot write: " + std::strerror(errno);
+        return false;
+    }
+    for (int32_t p : pred) {
+        fprintf(f, "%d\n", p);
+    }
+    const bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed || rename(tmp.c_str(), fname.c_str()) != 0) {
+        remove(tmp.c_str());
+        err = fname + ": write failed";
+        return false;
+    }
+    return true;
+}

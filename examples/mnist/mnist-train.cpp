@@ -1,0 +1,148 @@
+// mnist-train: trains mnist-fc or mnist-cnn on IDX files and saves the model as GGUF.
+
+#include "mnist-common.h"
+
+#include <cstring>
+#include <unistd.h>
+
+static const char * USAGE =
+    "usage: mnist-train ARCH OUT.gguf TRAIN_IMAGES TRAIN_LABELS [BACKEND] [options]\n"
+    "\n"
+    "  ARCH                 mnist-fc or mnist-cnn\n"
+    "  OUT.gguf             model file to write (only written when training succeeds)\n"
+    "  TRAIN_IMAGES/LABELS  IDX files, plain or gzip-compressed\n"
+    "  BACKEND              device to use first (CPU, CUDA0, ...); the others are fallbacks\n"
+    "\n"
+    "options:\n"
+    "  --epochs N           passes over the training data (default 30)\n"
+    "  --seed N             seed for the initial weights and the shuffling; the same seed\n"
+    "                       gives a byte-identical model file (default: random)\n"
+    "  --threads N          CPU threads (default: the CPUs this process may use)\n"
+    "  --val-split F        fraction of the data held out for validation, in [0, 1) (default 0.05)\n"
+    "  --batch-logical N    images per optimizer step (default 1000)\n"
+    "  --batch-physical N   images per graph evaluation; divides the logical batch (default 500)\n"
+    "  --optimizer NAME     adamw or sgd (default adamw)\n"
+    "  --lr F               learning rate (default: the optimizer's, 0.001)\n"
+    "  --eval-images PATH   after training, evaluate on these images ...\n"
+    "  --eval-labels PATH   ... and labels\n"
+    "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
+    "  --help               show this help\n";
+
+static bool output_dir_writable(const std::string & fname) {
+    const size_t slash = fname.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : fname.substr(0, slash));
+    return access(dir.c_str(), W_OK) == 0;
+}
+
+static int fail(const std::string & msg) {
+    fprintf(stderr, "error: %s\n", msg.c_str());
+    return 1;
+}
+
+int main(int argc, char ** argv) {
+    ggml_time_init();
+
+    mnist_options opts;
+    const std::vector<std::string> allowed = {
+        "epochs", "seed", "threads", "val-split", "batch-logical", "batch-physical", "optimizer", "lr",
+        "eval-images", "eval-labels", "predictions",
+    };
+    switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
+        case MNIST_OPTIONS_HELP:  return 0;
+        case MNIST_OPTIONS_ERROR: return 1;
+        case MNIST_OPTIONS_OK:    break;
+    }
+    if (opts.positional.size() < 4 || opts.positional.size() > 5) {
+        fputs(USAGE, stderr);
+        return 1;
+    }
+    const std::string arch         = opts.positional[0];
+    const std::string fname_out    = opts.positional[1];
+    const std::string fname_images = opts.positional[2];
+    const std::string fname_labels = opts.positional[3];
+    const std::string backend_name = opts.positional.size() > 4 ? opts.positional[4] : "";
+
+    if (!mnist_arch_is_known(arch)) {
+        return fail("unknown architecture '" + arch + "' (expected mnist-fc or mnist-cnn)");
+    }
+    if (!output_dir_writable(fname_out)) {
+        return fail(fname_out + ": the output directory does not exist or is not writable");
+    }
+    if (opts.eval_images.empty() != opts.eval_labels.empty()) {
+        return fail("--eval-images and --eval-labels go together");
+    }
+    if (!opts.predictions.empty() && opts.eval_images.empty()) {
+        return fail("--predictions needs --eval-images and --eval-labels");
+    }
+
+    std::string err;
+    mnist_images images;
+    mnist_labels labels;
+    if (!mnist_images_load(fname_images, images, err) || !mnist_labels_load(fname_labels, labels, err) ||
+        !mnist_data_check(images, labels, MNIST_NDATA_SHARD, err)) {
+        return fail(err);
+    }
+    mnist_images eval_images;
+    mnist_labels eval_labels;
+    if (!opts.eval_images.empty()) {
+        if (!mnist_images_load(opts.eval_images, eval_images, err) || !mnist_labels_load(opts.eval_labels, eval_labels, err) ||
+            !mnist_data_check(eval_images, eval_labels, MNIST_NDATA_SHARD, err)) {
+            return fail(err);
+        }
+        if (eval_images.n % opts.batch_physical != 0) {
+            return fail("the number of evaluation images (" + std::to_string(eval_images.n) +
+                        ") must be a multiple of the physical batch (" + std::to_string(opts.batch_physical) + ")");
+        }
+    }
+
+    mnist_train_params params;
+    params.nepoch    = opts.epochs;
+    params.val_split = opts.val_split;
+    params.optimizer = opts.optimizer == "sgd" ? GGML_OPT_OPTIMIZER_TYPE_SGD : GGML_OPT_OPTIMIZER_TYPE_ADAMW;
+    params.lr        = opts.lr;
+    params.seed      = opts.has_seed ? opts.seed : mnist_random_seed();
+
+    mnist_model model;
+    if (!mnist_model_init_backends(model, backend_name, opts.threads, opts.batch_logical, opts.batch_physical)) {
+        return 1;
+    }
+    if (!mnist_train_check(model, images.n, params, err)) {
+        return fail(err);
+    }
+    fprintf(stderr, "%s: seed %llu\n", __func__, (unsigned long long) params.seed);
+
+    if (!mnist_model_init_random(model, arch, params.seed, err)) {
+        return fail(err);
+    }
+    mnist_model_build(model);
+
+    ggml_opt_dataset_t dataset = mnist_dataset_from(images, labels, MNIST_NDATA_SHARD);
+    mnist_model_train(model, dataset, params);
+    ggml_opt_dataset_free(dataset);
+
+    std::vector<int32_t> predictions;
+    if (!eval_images.pixels.empty()) {
+        ggml_opt_dataset_t eval_set = mnist_dataset_from(eval_images, eval_labels, MNIST_NDATA_SHARD);
+        ggml_opt_result_t  result   = mnist_model_eval(model, eval_set);
+        double acc, acc_unc;
+        ggml_opt_result_accuracy(result, &acc, &acc_unc);
+        fprintf(stdout, "%s: eval_acc=%.2lf+-%.2lf%%\n", __func__, 100.0*acc, 100.0*acc_unc);
+        if (!opts.predictions.empty()) {
+            predictions.resize(eval_images.n);
+            ggml_opt_result_pred(result, predictions.data());
+        }
+        ggml_opt_result_free(result);
+        ggml_opt_dataset_free(eval_set);
+    }
+
+    if (!mnist_model_save(model, fname_out, err)) {
+        return fail(err);
+    }
+    // Both outputs or neither: a run that fails leaves no file behind.
+    if (!opts.predictions.empty() && !mnist_predictions_write(opts.predictions, predictions, err)) {
+        remove(fname_out.c_str());
+        return fail(err);
+    }
+    fprintf(stderr, "%s: model saved to %s\n", __func__, fname_out.c_str());
+    return 0;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Integration tests on the full data set.
+#
+#   integration.sh CASE MNIST_TRAIN MNIST_EVAL PROJECT_ROOT WORK_DIR
+#
+# CASE: fc-1-epoch   mnist-fc, 1 epoch: test accuracy >= 90%; the saved model evaluated again
+#                    gives the same predictions as the model in memory, twice over
+#       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
+#       seed         the same --seed gives byte-identical model files, another seed does not
+#
+# Data comes from scripts/get-mnist.sh; only when MNIST cannot be had, Debian's Fashion-MNIST
+# (/usr/share/datasets/fashion-mnist) stands in, with a lower accuracy bar (80%): it is harder.
+# Exit code 77 (skipped) when neither is available.
+
+set -u
+CASE=$1 TRAIN=$2 EVAL=$3 ROOT=$4 WORK=$5
+
+W="$WORK/$CASE"
+rm -rf "$W" && mkdir -p "$W" || exit 1
+
+DATA="$WORK/data"
+if bash "$ROOT/scripts/get-mnist.sh" "$DATA" >"$W/get-mnist.log" 2>&1; then
+    DATASET=MNIST THRESHOLD=90
+    TRAIN_IMAGES="$DATA/train-images-idx3-ubyte" TRAIN_LABELS="$DATA/train-labels-idx1-ubyte"
+    TEST_IMAGES="$DATA/t10k-images-idx3-ubyte"   TEST_LABELS="$DATA/t10k-labels-idx1-ubyte"
+else
+    cat "$W/get-mnist.log"
+    FM=/usr/share/datasets/fashion-mnist
+    pick() { for f in "$FM/$1" "$FM/$1.gz"; do [ -f "$f" ] && { echo "$f"; return 0; }; done; return 1; }
+    if TRAIN_IMAGES=$(pick train-images-idx3-ubyte) && TRAIN_LABELS=$(pick train-labels-idx1-ubyte) &&
+       TEST_IMAGES=$(pick t10k-images-idx3-ubyte) && TEST_LABELS=$(pick t10k-labels-idx1-ubyte); then
+        DATASET=Fashion-MNIST THRESHOLD=80
+    else
+        echo "neither MNIST nor Fashion-MNIST is available: skipping"
+        exit 77
+    fi
+fi
+echo "data set: $DATASET"
+
+passed=0 failed=0
+ok()  { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit $?; }
+
+run() {
+    echo "+ $*"
+    "$@"
+    local rc=$?
+    [ $rc -eq 0 ] || bad "exit code $rc: $*"
+    return $rc
+}
+
+# train_and_check ARCH EPOCHS
+train_and_check() {
+    local arch=$1 epochs=$2 model="$W/$1.gguf"
+    run "$TRAIN" "$arch" "$model" "$TRAIN_IMAGES" "$TRAIN_LABELS" --epochs "$epochs" --seed 1 \
+        --eval-images "$TEST_IMAGES" --eval-labels "$TEST_LABELS" --predictions "$W/pred-train.txt" || finish
+    run "$EVAL" "$model" "$TEST_IMAGES" "$TEST_LABELS" --seed 1 --predictions "$W/pred-eval-1.txt" >"$W/eval.log"
+    cat "$W/eval.log"
+    run "$EVAL" "$model" "$TEST_IMAGES" "$TEST_LABELS" --seed 2 --predictions "$W/pred-eval-2.txt" >/dev/null
+
+    local acc; acc=$(sed -n 's/^main: test_acc=\([0-9.]*\)+-.*/\1/p' "$W/eval.log")
+    if [ -n "$acc" ] && awk -v a="$acc" -v t="$THRESHOLD" 'BEGIN { exit !(a >= t) }'; then
+        ok; echo "$arch after $epochs epoch(s) on $DATASET: test accuracy $acc% (>= $THRESHOLD%)"
+    else
+        bad "$arch after $epochs epoch(s) on $DATASET: test accuracy '$acc'%, expected >= $THRESHOLD%"
+    fi
+    [ "$(wc -l <"$W/pred-train.txt")" = 10000 ] && ok || bad "prediction file has $(wc -l <"$W/pred-train.txt") lines"
+    cmp -s "$W/pred-train.txt" "$W/pred-eval-1.txt" && ok || bad "predictions of the saved model differ from the trained one"
+    cmp -s "$W/pred-eval-1.txt" "$W/pred-eval-2.txt" && ok || bad "two evaluations of the saved model differ"
+}
+
+# subset SRC DST N HEADER_BYTES ITEM_BYTES: the first N items of an IDX file, count patched.
+subset() {
+    local src=$1 dst=$2 n=$3 header=$4 item=$5
+    {
+        gzip -dcf "$src" | head -c 4
+        printf "\\x$(printf %02x $((n >> 24 & 255)))\\x$(printf %02x $((n >> 16 & 255)))\\x$(printf %02x $((n >> 8 & 255)))\\x$(printf %02x $((n & 255)))"
+        gzip -dcf "$src" | head -c "$header" | tail -c +9
+        gzip -dcf "$src" | tail -c +$((header + 1)) | head -c $((n * item))
+    } >"$dst"
+}
+
+case "$CASE" in
+    fc-1-epoch)   train_and_check mnist-fc 1 ;;
+    cnn-3-epochs) train_and_check mnist-cnn 3 ;;
+    seed)
+        subset "$TRAIN_IMAGES" "$W/images" 2000 16 784
+        subset "$TRAIN_LABELS" "$W/labels" 2000 8 1
+        for arch in mnist-fc mnist-cnn; do
+            for s in 42a 42b 43; do
+                run "$TRAIN" $arch "$W/$arch-$s.gguf" "$W/images" "$W/labels" --epochs 2 --seed "${s%[ab]}" >/dev/null 2>"$W/train.log" ||
+                    { cat "$W/train.log"; finish; }
+            done
+            cmp -s "$W/$arch-42a.gguf" "$W/$arch-42b.gguf" && ok || bad "$arch: --seed 42 twice gave different model files"
+            ! cmp -s "$W/$arch-42a.gguf" "$W/$arch-43.gguf" && ok || bad "$arch: --seed 42 and --seed 43 gave the same model file"
+        done
+        ;;
+    *) echo "unknown case $CASE"; exit 2 ;;
+esac
+finish

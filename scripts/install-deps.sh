@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs, with apt, the build tools this project needs and that are missing (Debian 12).
+set -euo pipefail
+
+PACKAGES=(cmake make g++ zlib1g-dev gzip coreutils ca-certificates curl)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+fi
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
