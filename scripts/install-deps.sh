@@ -2,7 +2,9 @@
 # Installs, with apt, the build tools this project needs and that are missing (Debian 12).
 set -euo pipefail
 
-PACKAGES=(cmake make g++ zlib1g-dev gzip coreutils ca-certificates curl)
+PACKAGES=(cmake make g++ zlib1g-dev gzip coreutils ca-certificates curl
+          python3 python3-numpy python3-torch libopenblas0-openmp
+          emscripten chromium nodejs npm)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the web demo, serves it and tests it in headless chromium (see web-test.mjs).
+#
+#   run-web-tests.sh MNIST_WEB_NATIVE MNIST_TRAIN WORK_DIR
+#
+# Exits 77 (skipped) only when emscripten or chromium is missing; install them with
+#   apt-get install emscripten chromium
+# Screenshots are written to WORK_DIR/screenshots.
+
+set -euo pipefail
+NATIVE=$1
+MNIST_TRAIN=$2
+WORK=$3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../../.." && pwd)
+
+if ! command -v emcc >/dev/null 2>&1; then
+    echo "SKIP: emscripten is not installed (apt-get install emscripten); the web demo cannot be built"
+    exit 77
+fi
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+    echo "SKIP: chromium is not installed at $CHROMIUM (apt-get install chromium); the web demo cannot be tested"
+    exit 77
+fi
+for tool in node npm python3; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is needed for the browser tests"; exit 1; }
+done
+
+mkdir -p "$WORK"
+cd "$ROOT"
+WEB_BUILD_DIR="$WORK/build-web" MNIST_TRAIN="$MNIST_TRAIN" scripts/build-web.sh
+scripts/get-mnist.sh "$WORK/mnist" >/dev/null
+
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+    (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+exec node "$HERE/web-test.mjs" --native "$NATIVE" --data "$WORK/mnist" --out "$WORK/screenshots" --chromium "$CHROMIUM"

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Serves the web demo (examples/mnist/web) on localhost.
+
+    scripts/serve-web.py [--port 8000] [--bind 127.0.0.1] [--dir examples/mnist/web]
+
+The module is single-threaded, but the page is still served cross-origin isolated
+(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), so a
+threaded build would work unchanged. Port 0 picks a free port. The first line printed is
+"serving DIR at http://HOST:PORT/".
+"""
+
+import argparse
+import functools
+import http.server
+import os
+import sys
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".gguf": "application/octet-stream",
+        ".gz": "application/octet-stream",  # the page decompresses it itself
+    }
+
+    def end_headers(self):
+        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("SERVE_WEB_QUIET") != "1":
+            super().log_message(fmt, *args)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser = argparse.ArgumentParser(description="Serve the MNIST web demo.")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--dir", default=os.path.join(root, "examples", "mnist", "web"))
+    args = parser.parse_args()
+
+    if not os.path.exists(os.path.join(args.dir, "mnist-web.wasm")):
+        print(f"serve-web: {args.dir}/mnist-web.wasm is missing; run scripts/build-web.sh first", file=sys.stderr)
+        return 1
+    handler = functools.partial(Handler, directory=args.dir)
+    server = http.server.ThreadingHTTPServer((args.bind, args.port), handler)
+    host, port = server.server_address[:2]
+    print(f"serving {args.dir} at http://{host}:{port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
