@@ -6,6 +6,7 @@
 #include "ggml-cpu.h"
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 mnist_model::~mnist_model() {
@@ -173,9 +174,41 @@ struct mnist_gaussian {
     }
 };
 
-bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint64_t seed, std::string & err) {
+static bool ends_with(const std::string & s, const char * suffix) {
+    const size_t n = strlen(suffix);
+    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Glorot's bound sqrt(6/(fan_in + fan_out)). Kernels are [KW, KH, C_in, C_out], dense weights
+// [n_in, n_out]; a kernel's fans count every tap of its window, as Keras does.
+static double glorot_limit(const mnist_tensor_spec & spec) {
+    const std::string name = spec.name;
+    double fan_in, fan_out;
+    if (ends_with(name, ".kernel")) {
+        const double receptive = double(spec.ne[0])*double(spec.ne[1]);
+        fan_in  = receptive*double(spec.ne[2]);
+        fan_out = receptive*double(spec.ne[3]);
+    } else {
+        fan_in  = double(spec.ne[0]);
+        fan_out = double(spec.ne[1]);
+    }
+    return std::sqrt(6.0/(fan_in + fan_out));
+}
+
+struct mnist_init_params mnist_init_default(const std::string & arch) {
+    mnist_init_params init;
+    init.type = arch == "mnist-cnn" ? MNIST_INIT_GLOROT : MNIST_INIT_NORMAL;
+    return init;
+}
+
+bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint64_t seed,
+                             const mnist_init_params & init, std::string & err) {
     if (!mnist_arch_is_known(arch)) {
         err = "unknown architecture '" + arch + "' (expected mnist-fc or mnist-cnn)";
+        return false;
+    }
+    if (init.type == MNIST_INIT_NORMAL && !(init.std > 0.0 && std::isfinite(init.std))) {
+        err = "the initial weights' standard deviation must be a positive number";
         return false;
     }
     model.arch = arch;
@@ -185,13 +218,24 @@ bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint
     mnist_gaussian rng(seed);
     for (const mnist_tensor_spec & spec : mnist_arch_tensors(arch)) {
         ggml_tensor * t = ggml_get_tensor(model.ctx_static, spec.name);
-        std::vector<float> values(ggml_nelements(t));
-        for (float & v : values) {
-            v = (float) (0.01*rng.next());
+        std::vector<float> values(ggml_nelements(t), 0.0f);
+        if (init.type == MNIST_INIT_NORMAL) {
+            for (float & v : values) {
+                v = (float) (init.std*rng.next());
+            }
+        } else if (!ends_with(spec.name, ".bias")) {
+            const double limit = glorot_limit(spec);
+            for (float & v : values) {
+                v = (float) (limit*(2.0*rng.uniform() - 1.0));
+            }
         }
         ggml_backend_tensor_set(t, values.data(), 0, ggml_nbytes(t));
     }
     return true;
+}
+
+bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint64_t seed, std::string & err) {
+    return mnist_model_init_random(model, arch, seed, mnist_init_params(), err);
 }
 
 void mnist_model_build(mnist_model & model) {

@@ -51,6 +51,20 @@ static bool parse_float(const std::string & s, float & out) {
     return true;
 }
 
+static bool parse_double(const std::string & s, double & out) {
+    if (s.empty()) {
+        return false;
+    }
+    errno = 0;
+    char * end = nullptr;
+    const double v = strtod(s.c_str(), &end);
+    if (errno != 0 || *end != '\0' || !std::isfinite(v)) {
+        return false;
+    }
+    out = v;
+    return true;
+}
+
 static bool apply_option(const std::string & name, const std::string & value, mnist_options & opts, std::string & err) {
     long long i = 0;
     if (name == "epochs") {
@@ -81,6 +95,14 @@ static bool apply_option(const std::string & name, const std::string & value, mn
         opts.optimizer = value;
     } else if (name == "lr") {
         if (!parse_float(value, opts.lr) || opts.lr <= 0.0f) { err = "--lr expects a positive number, got '" + value + "'"; return false; }
+    } else if (name == "init") {
+        if (value != "normal" && value != "glorot") { err = "--init expects normal or glorot, got '" + value + "'"; return false; }
+        opts.init = value;
+    } else if (name == "init-std") {
+        if (!parse_double(value, opts.init_std) || opts.init_std <= 0.0) {
+            err = "--init-std expects a positive number, got '" + value + "'";
+            return false;
+        }
     } else if (name == "predictions") {
         opts.predictions = value;
     } else if (name == "eval-images") {

@@ -34,11 +34,49 @@ ggml_tensor * ggml_add1_inplace(ggml_context * ctx, ggml_tensor * a, ggml_tensor
 // ---------------------------------------------------------------------------------------------
 // kernels
 
+// Fast paths for contiguous F32 tensors, where rows can be merged: b of a's shape (one flat
+// array), or b constant over whole planes of dims 0 and 1 (a per-channel bias over images, whose
+// 28-float rows would otherwise each pay the index arithmetic). Returns false when neither applies.
+template <typename F>
+static bool binary_forward_contiguous(const ggml_compute_params * params, ggml_tensor * dst, const ggml_tensor * a,
+                                      const ggml_tensor * b, F f) {
+    if (dst->type != GGML_TYPE_F32 || a->type != GGML_TYPE_F32 || b->type != GGML_TYPE_F32 ||
+        !ggml_is_contiguous(dst) || !ggml_is_contiguous(a) || !ggml_is_contiguous(b)) {
+        return false;
+    }
+    float *       df = (float *) dst->data;
+    const float * af = (const float *) a->data;
+    const float * bf = (const float *) b->data;
+    if (ggml_are_same_shape(a, b)) {
+        int64_t e0, e1;
+        ggml_split_rows(ggml_nelements(dst), params->ith, params->nth, e0, e1);
+        for (int64_t i = e0; i < e1; ++i) df[i] = f(af[i], bf[i]);
+        return true;
+    }
+    if (b->ne[0] == 1 && b->ne[1] == 1) {
+        const int64_t plane   = dst->ne[0] * dst->ne[1];
+        const int64_t nplanes = dst->ne[2] * dst->ne[3];
+        int64_t q0, q1;
+        ggml_split_rows(nplanes, params->ith, params->nth, q0, q1);
+        for (int64_t q = q0; q < q1; ++q) {
+            const int64_t i2 = q % dst->ne[2];
+            const int64_t i3 = q / dst->ne[2];
+            const float   y  = bf[(i2 % b->ne[2]) + (i3 % b->ne[3]) * b->ne[2]];
+            float *       d  = df + q * plane;
+            const float * x  = af + q * plane;
+            for (int64_t i = 0; i < plane; ++i) d[i] = f(x[i], y);
+        }
+        return true;
+    }
+    return false;
+}
+
 // dst = f(src0, src1) where src1 repeats over src0's shape; work is split between threads by rows.
 template <typename F>
 static void binary_forward(const ggml_compute_params * params, ggml_tensor * dst, F f) {
     const ggml_tensor * a = dst->src[0];
     const ggml_tensor * b = dst->src[1];
+    if (binary_forward_contiguous(params, dst, a, b, f)) return;
     const ggml_row_pieces pieces(dst, params->ith, params->nth);
     const int64_t b_ne0 = b->ne[0];
     const bool all_f32 = dst->type == GGML_TYPE_F32 && a->type == GGML_TYPE_F32 && b->type == GGML_TYPE_F32 &&
