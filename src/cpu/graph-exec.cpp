@@ -2,6 +2,7 @@
 
 #include "cpu/graph-exec.h"
 
+#include <climits>
 #include <memory>
 #include <mutex>
 
@@ -34,6 +35,7 @@ struct graph_job {
     ggml_abort_callback abort_callback;
     void *              abort_callback_data;
     std::atomic<bool>   aborted{false};
+    std::atomic<int>    stop_from_barrier{INT_MAX}; // see run_graph_on_thread
 };
 
 struct barrier_ctx {
@@ -48,25 +50,68 @@ void pool_barrier(void * ctx) {
 
 void no_barrier(void *) {}
 
+// Nodes with less work than this run on thread 0 alone: splitting them gains less than the
+// barrier it costs, and runs of such nodes (small layers, losses, optimizer steps of biases)
+// then need no barrier between them at all. Work is counted in elements touched, or in
+// multiply-adds for matrix products.
+constexpr int64_t SERIAL_MAX_WORK = 1 << 14;
+
+int64_t node_work(const ggml_tensor * node) {
+    if (node->op == GGML_OP_MUL_MAT) return ggml_nelements(node) * node->src[0]->ne[0];
+    if (node->op == GGML_OP_OUT_PROD) return ggml_nelements(node) * node->src[0]->ne[1];
+    int64_t work = ggml_nelements(node);
+    for (int s = 0; s < GGML_MAX_SRC; ++s) {
+        if (node->src[s] && ggml_nelements(node->src[s]) > work) work = ggml_nelements(node->src[s]);
+    }
+    return work;
+}
+
+// Every thread walks the same nodes and makes the same choices, so all meet at the same
+// barriers. A barrier is placed only where it orders work of different threads: before a split
+// node when anything ran since the last barrier, and before a thread-0 node when a split node
+// ran since the last barrier. Consecutive thread-0 nodes are ordered by running on one thread.
+//
+// Aborting: thread 0 polls the callback after each node. It stops its own thread-0 nodes at
+// once; split nodes stop from the next barrier on, whose number thread 0 records before
+// entering it, so that all threads skip exactly the same split nodes (whose kernels may wait on
+// barriers of their own). The walk itself goes on, so every thread takes part in every barrier.
 void run_graph_on_thread(void * ctx, int ith, int nth) {
     graph_job * job = (graph_job *) ctx;
     barrier_ctx bctx = {job->pool, nth};
+    bool ran_split = false; // a split node ran since the last barrier
+    bool ran_any = false;   // any node ran since the last barrier
+    int  n_barriers = 0;
+    bool stopped = false;   // split nodes are skipped (the same on every thread)
+    bool aborted = false;   // thread 0 only: the callback asked to stop
     for (int i = 0; i < job->graph->n_nodes; ++i) {
         ggml_tensor * node = job->graph->nodes[i];
         if (!node_is_computed(node)) continue;
         const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-        if (traits->parallel) {
+        const bool split = nth > 1 && traits->parallel && node_work(node) > SERIAL_MAX_WORK;
+        if (split ? ran_any : ran_split) {
+            ++n_barriers;
+            if (aborted && job->stop_from_barrier.load(std::memory_order_relaxed) > n_barriers) {
+                job->stop_from_barrier.store(n_barriers, std::memory_order_relaxed);
+            }
+            job->pool->barrier(nth); // publishes stop_from_barrier
+            stopped = job->stop_from_barrier.load(std::memory_order_relaxed) <= n_barriers;
+            ran_split = ran_any = false;
+        }
+        ran_split = ran_split || split;
+        ran_any = true;
+        if (split) {
+            if (stopped) continue;
             ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
             traits->forward(&params, node);
         } else if (ith == 0) {
+            if (aborted) continue;
             ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
             traits->forward(&params, node);
         }
-        if (ith == 0 && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
+        if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
+            aborted = true;
             job->aborted.store(true, std::memory_order_relaxed);
         }
-        job->pool->barrier(nth); // also publishes the aborted flag
-        if (job->aborted.load(std::memory_order_relaxed)) return;
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // Running a graph on the CPU: each node's forward kernel on the pool's threads, in graph order,
-// with a barrier between nodes.
+// with barriers only where work of different threads must be ordered.
 
 #include "core/ggml-impl.h"
 #include "cpu/threadpool.h"

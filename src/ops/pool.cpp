@@ -44,11 +44,53 @@ template <typename T> inline float load(const char * p);
 template <> inline float load<float>(const char * p) { return *(const float *) p; }
 template <> inline float load<ggml_fp16_t>(const char * p) { return ggml_fp16_to_fp32(*(const ggml_fp16_t *) p); }
 
+// The common 2x2 window with stride 2 and no padding on contiguous F32 planes: rows are read
+// directly, with no window clipping. Same comparisons and summation order as the general loops.
+// (Float padding below 1 gives an extra, clipped output column or row; that case is excluded.)
+bool is_pool_2x2(const pool_params & pp, const ggml_tensor * x, const ggml_tensor * pooled, const ggml_tensor * other) {
+    return pp.k0 == 2 && pp.k1 == 2 && pp.s0 == 2 && pp.s1 == 2 && pp.p0 == 0 && pp.p1 == 0 &&
+           2 * pooled->ne[0] <= x->ne[0] && 2 * pooled->ne[1] <= x->ne[1] &&
+           x->type == GGML_TYPE_F32 && ggml_is_contiguous(x) && ggml_is_contiguous(other);
+}
+
+void pool_2d_2x2(const ggml_compute_params * params, ggml_tensor * dst, const pool_params & pp) {
+    const ggml_tensor * src = dst->src[0];
+    const int64_t IW = src->ne[0], IH = src->ne[1], OW = dst->ne[0], OH = dst->ne[1];
+    const bool is_max = pp.op == GGML_OP_POOL_MAX;
+    int64_t q0, q1;
+    ggml_split_rows(src->ne[2] * src->ne[3], params->ith, params->nth, q0, q1);
+    for (int64_t q = q0; q < q1; ++q) {
+        const float * plane = (const float *) src->data + q * IW * IH;
+        float * out = (float *) dst->data + q * OW * OH;
+        for (int64_t oy = 0; oy < OH; ++oy, out += OW) {
+            const float * r0 = plane + 2 * oy * IW;
+            const float * r1 = r0 + IW;
+            if (is_max) {
+                for (int64_t ox = 0; ox < OW; ++ox) {
+                    float res = std::max(-FLT_MAX, r0[2 * ox]);
+                    res = std::max(res, r0[2 * ox + 1]);
+                    res = std::max(res, r1[2 * ox]);
+                    out[ox] = std::max(res, r1[2 * ox + 1]);
+                }
+            } else {
+                for (int64_t ox = 0; ox < OW; ++ox) {
+                    out[ox] = (((0.0f + r0[2 * ox]) + r0[2 * ox + 1]) + r1[2 * ox]) + r1[2 * ox + 1];
+                    out[ox] /= 4.0f;
+                }
+            }
+        }
+    }
+}
+
 // One (channel, sample) plane per unit of work: planes are independent in both directions.
 template <typename SrcT>
 void pool_2d_planes(const ggml_compute_params * params, ggml_tensor * dst) {
     const ggml_tensor * src = dst->src[0];
     const pool_params pp = get_pool_params(dst);
+    if (is_pool_2x2(pp, src, dst, dst)) {
+        pool_2d_2x2(params, dst, pp);
+        return;
+    }
     const int64_t IW = src->ne[0], IH = src->ne[1], C = src->ne[2];
     const int64_t OW = dst->ne[0], OH = dst->ne[1];
     const size_t sw = src->nb[0], sh = src->nb[1], dw = dst->nb[0], dh = dst->nb[1];
@@ -91,6 +133,55 @@ void pool_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     else                                    pool_2d_planes<ggml_fp16_t>(params, dst);
 }
 
+// pool_2d_back for the 2x2, stride 2 case (see is_pool_2x2): windows do not overlap, so every
+// input element is written once, by the window that covers it; uncovered edges stay zero.
+void pool_2d_back_2x2(const ggml_compute_params * params, ggml_tensor * dst, const pool_params & pp) {
+    const ggml_tensor * grad = dst->src[0];
+    const ggml_tensor * x = dst->src[1];
+    const int64_t IW = dst->ne[0], IH = dst->ne[1], C = dst->ne[2], OW = grad->ne[0], OH = grad->ne[1];
+    const size_t gs0 = grad->nb[0], gs1 = grad->nb[1];
+    const bool is_max = pp.op == GGML_OP_POOL_MAX;
+    int64_t q0, q1;
+    ggml_split_rows(dst->ne[2] * dst->ne[3], params->ith, params->nth, q0, q1);
+    for (int64_t q = q0; q < q1; ++q) {
+        const float * xplane = (const float *) x->data + q * IW * IH;
+        // the gradient may be a strided view (it often comes back through a permute)
+        const char * gplane = (const char *) grad->data + (q % C) * grad->nb[2] + (q / C) * grad->nb[3];
+        float * dplane = (float *) dst->data + q * IW * IH;
+        if (IW != 2 * OW || IH != 2 * OH) memset(dplane, 0, IW * IH * sizeof(float));
+        for (int64_t oy = 0; oy < OH; ++oy) {
+            const char * grow = gplane + oy * gs1;
+            const float * x0 = xplane + 2 * oy * IW;
+            const float * x1 = x0 + IW;
+            float * d0 = dplane + 2 * oy * IW;
+            float * d1 = d0 + IW;
+            for (int64_t ox = 0; ox < OW; ++ox) {
+                const int64_t c = 2 * ox;
+                const float gv = *(const float *) (grow + ox * gs0);
+                if (is_max) {
+                    // the first maximum in scan order gets the gradient, as in the general loop
+                    float best = -FLT_MAX;
+                    int which = -1;
+                    if (x0[c] > best)     { best = x0[c];     which = 0; }
+                    if (x0[c + 1] > best) { best = x0[c + 1]; which = 1; }
+                    if (x1[c] > best)     { best = x1[c];     which = 2; }
+                    if (x1[c + 1] > best) { best = x1[c + 1]; which = 3; }
+                    d0[c]     = which == 0 ? gv : 0.0f;
+                    d0[c + 1] = which == 1 ? gv : 0.0f;
+                    d1[c]     = which == 2 ? gv : 0.0f;
+                    d1[c + 1] = which == 3 ? gv : 0.0f;
+                } else {
+                    const float share = gv / 4.0f;
+                    d0[c] = share;
+                    d0[c + 1] = share;
+                    d1[c] = share;
+                    d1[c + 1] = share;
+                }
+            }
+        }
+    }
+}
+
 // src0 = gradient of the pooled result, src1 = the pooling's input. Each thread zeroes and fills
 // whole planes of dst, so the scatter of overlapping windows never crosses threads.
 template <typename SrcT>
@@ -98,6 +189,10 @@ void pool_2d_back_planes(const ggml_compute_params * params, ggml_tensor * dst) 
     const ggml_tensor * grad = dst->src[0];
     const ggml_tensor * x = dst->src[1];
     const pool_params pp = get_pool_params(dst);
+    if (is_pool_2x2(pp, x, grad, dst)) {
+        pool_2d_back_2x2(params, dst, pp);
+        return;
+    }
     const int64_t IW = dst->ne[0], IH = dst->ne[1], C = dst->ne[2];
     const int64_t OW = grad->ne[0], OH = grad->ne[1];
     // strides as locals: the stores through float pointers below could otherwise alias them

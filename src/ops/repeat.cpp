@@ -51,8 +51,48 @@ static void add_row_tiles(const ggml_tensor * a, const char * row, int64_t nt0, 
     }
 }
 
+// Sum of n contiguous floats in double, with eight independent partial sums so the loop vectorizes.
+static double sum_floats(const float * x, int64_t n) {
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int j = 0; j < 8; ++j) part[j] += x[i + j];
+    }
+    double total = 0.0;
+    for (; i < n; ++i) total += x[i];
+    for (int j = 0; j < 8; ++j) total += part[j];
+    return total;
+}
+
+// dst with ne0 = ne1 = 1 from contiguous F32 tensors (the bias gradient of a convolution): each
+// element of dst is the sum of whole planes of a, read as flat arrays instead of 28-float rows.
+static bool repeat_back_planes(const ggml_compute_params * p, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    if (a->type != GGML_TYPE_F32 || dst->type != GGML_TYPE_F32 || dst->ne[0] != 1 || dst->ne[1] != 1 ||
+        !ggml_is_contiguous(a) || !ggml_is_contiguous(dst)) {
+        return false;
+    }
+    const int64_t plane = a->ne[0] * a->ne[1];
+    const int64_t nt2 = a->ne[2] / dst->ne[2], nt3 = a->ne[3] / dst->ne[3];
+    int64_t r0, r1;
+    ggml_split_rows(dst->ne[2] * dst->ne[3], p->ith, p->nth, r0, r1);
+    for (int64_t ir = r0; ir < r1; ++ir) {
+        const int64_t i2 = ir % dst->ne[2], i3 = ir / dst->ne[2];
+        double total = 0.0;
+        for (int64_t t3 = 0; t3 < nt3; ++t3) {
+            for (int64_t t2 = 0; t2 < nt2; ++t2) {
+                const int64_t q = (i2 + t2 * dst->ne[2]) + (i3 + t3 * dst->ne[3]) * a->ne[2];
+                total += sum_floats((const float *) a->data + q * plane, plane);
+            }
+        }
+        ((float *) dst->data)[ir] = (float) total;
+    }
+    return true;
+}
+
 // Each thread owns rows of dst and sums every tile's matching row into them: no shared writes.
 static void repeat_back_forward(const ggml_compute_params * p, ggml_tensor * dst) {
+    if (repeat_back_planes(p, dst)) return;
     const ggml_tensor * a = dst->src[0];
     const int64_t nt0 = a->ne[0] / dst->ne[0], nt1 = a->ne[1] / dst->ne[1];
     const int64_t nt2 = a->ne[2] / dst->ne[2], nt3 = a->ne[3] / dst->ne[3];

@@ -48,7 +48,7 @@ def main():
     img_path, lbl_path = write_idx_subset(mnist_data.load_images(train_images), mnist_data.load_labels(train_labels),
                                           NTRAIN[arch], work)
     model_path = os.path.join(work, f"mnist-{arch}.gguf")
-    # A raised learning rate gets logits well away from the N(0, 0.01) start in a few steps, so
+    # A raised learning rate gets logits well away from the default initialisation in a few steps, so
     # that the comparison below is not between near-zero numbers.
     rc, _ = pc.run([mnist_train, f"mnist-{arch}", model_path, img_path, lbl_path, "--epochs", "1", "--seed", "1",
                     "--lr", "0.01"],

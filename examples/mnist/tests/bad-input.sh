@@ -62,6 +62,9 @@ expect_fail train-missing-value  "option --epochs needs a value"          "$TRAI
 expect_fail train-epochs-zero    "--epochs expects a positive integer"    "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --epochs 0
 expect_fail train-epochs-text    "--epochs expects a positive integer"    "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --epochs abc
 expect_fail train-seed-negative  "--seed expects"                         "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --seed -4
+expect_fail train-init-unknown    "--init expects normal or glorot"        "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --init foo
+expect_fail train-init-std-glorot "--init-std applies to --init normal"   "$TRAIN" mnist-cnn "$OUT" "$D/images" "$D/labels" --init glorot --init-std 0.1
+expect_fail train-init-std-neg   "--init-std expects a positive number"   "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --init-std -1
 expect_fail train-threads        "--threads expects"                      "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --threads 0
 expect_fail train-val-split      "--val-split expects a number in [0, 1)" "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --val-split 1.5
 expect_fail train-optimizer      "--optimizer expects adamw or sgd"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --optimizer lbfgs
