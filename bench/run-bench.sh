@@ -13,7 +13,7 @@
 # graph building, evaluation and saving cancel out. PyTorch times its epochs in-process and
 # reports the mean of those after the first.
 #
-# Environment: THREADS (2), FC_EPOCHS (3), CNN_EPOCHS (2), BUILD_DIR, DATA_DIR, OUT (RESULTS.md).
+# Environment: THREADS (2), FC_EPOCHS (6), CNN_EPOCHS (3), BUILD_DIR, DATA_DIR, OUT (RESULTS.md).
 # Needs python3-torch, libopenblas0-openmp and GNU time; installs them with apt-get when missing
 # and running as root.
 
@@ -24,8 +24,8 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 DATA_DIR=${DATA_DIR:-$ROOT/data/MNIST/raw}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 THREADS=${THREADS:-2}
-FC_EPOCHS=${FC_EPOCHS:-3}
-CNN_EPOCHS=${CNN_EPOCHS:-2}
+FC_EPOCHS=${FC_EPOCHS:-6}
+CNN_EPOCHS=${CNN_EPOCHS:-3}
 PYTHON=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -64,6 +64,13 @@ BIN=$BUILD_DIR/bin
 [ -x "$BIN/mnist-train" ] || BIN=$BUILD_DIR/examples/mnist
 "$ROOT/scripts/get-mnist.sh" "$DATA_DIR" >&2
 
+# PyTorch's side draws every parameter from N(0, 0.01); ask mnist-train for the same where it has
+# a choice (older builds know only that initialisation).
+INIT_ARGS=()
+if "$BIN/mnist-train" --help 2>&1 | grep -q -- '--init-std'; then
+    INIT_ARGS=(--init normal --init-std 0.01)
+fi
+
 TRAIN_IMAGES=$DATA_DIR/train-images-idx3-ubyte
 TRAIN_LABELS=$DATA_DIR/train-labels-idx1-ubyte
 TEST_IMAGES=$DATA_DIR/t10k-images-idx3-ubyte
@@ -71,14 +78,39 @@ TEST_LABELS=$DATA_DIR/t10k-labels-idx1-ubyte
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# Other processes on a small machine distort every timing here. Before each timed run, wait (up
+# to QUIET_WAIT seconds) for a second in which the CPUs are at least 85 % idle; the busy share
+# seen when each run started goes into the report.
+QUIET_WAIT=${QUIET_WAIT:-120}
+BUSY_SEEN=()
+cpu_busy_percent() { # over one second, from /proc/stat
+    local a b
+    a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+    local total=0 i
+    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+    local idle=$(( (b[4] - a[4]) + (b[5] - a[5]) ))
+    echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+wait_for_quiet() {
+    local waited=0 busy
+    busy=$(cpu_busy_percent)
+    while [ "$busy" -gt 15 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+        sleep 4; waited=$((waited + 5))
+        busy=$(cpu_busy_percent)
+    done
+    [ "$busy" -gt 15 ] && log "machine still ${busy}% busy after ${QUIET_WAIT}s; timing anyway"
+    BUSY_SEEN+=("$busy")
+}
+
 # --- mnist.cpp ----------------------------------------------------------------------------------
 # run_train ARCH EPOCHS TAG: runs mnist-train under GNU time; leaves $WORK/TAG.{log,time,wall}.
 run_train() {
     local arch=$1 epochs=$2 tag=$3 t0 t1
+    wait_for_quiet
     log "mnist-train $arch, $epochs epochs"
     t0=$(date +%s.%N)
     /usr/bin/time -v -o "$WORK/$tag.time" "$BIN/mnist-train" "$arch" "$WORK/$tag.gguf" "$TRAIN_IMAGES" "$TRAIN_LABELS" \
-        --epochs "$epochs" --seed 1 --threads "$THREADS" --eval-images "$TEST_IMAGES" --eval-labels "$TEST_LABELS" \
+        --epochs "$epochs" --seed 1 --threads "$THREADS" "${INIT_ARGS[@]}" --eval-images "$TEST_IMAGES" --eval-labels "$TEST_LABELS" \
         >"$WORK/$tag.log" 2>&1 || { cat "$WORK/$tag.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     echo "$t0 $t1" | awk '{printf "%.4f\n", $2 - $1}' >"$WORK/$tag.wall"
@@ -105,6 +137,7 @@ CPP_FC_RSS=$(rss_mb_of fcN)
 # run_torch ARCH EPOCHS TAG: leaves the RESULT line's fields in $WORK/TAG.result.
 run_torch() {
     local arch=$1 epochs=$2 tag=$3
+    wait_for_quiet
     log "PyTorch $arch, $epochs epochs"
     "$PYTHON" "$ROOT/bench/torch-bench.py" "$arch" "$DATA_DIR" --epochs "$epochs" --threads "$THREADS" \
         >"$WORK/$tag.log" 2>&1 || { cat "$WORK/$tag.log" >&2; exit 1; }
@@ -127,7 +160,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- report -------------------------------------------------------------------------------------
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 CPU_COUNT=$(grep -c '^processor' /proc/cpuinfo)
-ISA=$(grep -m1 '^flags' /proc/cpuinfo | grep -ow -e avx512f -e avx2 -e fma | sort -u | tr '\n' ' ')
+ISA=$(grep -m1 '^flags' /proc/cpuinfo | grep -ow -e avx512f -e avx2 -e fma | sort -u | tr '\n' ' ' | sed 's/ $//')
 TORCH_VERSION=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo '?')
 OPENBLAS_VERSION=$(dpkg-query -W -f '${Version}' libopenblas0-openmp 2>/dev/null || echo '?')
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
@@ -141,6 +174,13 @@ row() {
     }'
 }
 
+# Notes written by hand below this line of RESULTS.md survive a regeneration.
+NOTES_MARKER='<!-- notes below are kept when run-bench.sh regenerates this file -->'
+NOTES=""
+if [ -f "$OUT" ] && grep -qF -- "$NOTES_MARKER" "$OUT"; then
+    NOTES=$(sed -n "/$NOTES_MARKER/,\$p" "$OUT")
+fi
+
 {
     echo "# MNIST benchmark: mnist.cpp against PyTorch"
     echo
@@ -149,7 +189,8 @@ row() {
     echo "- CPU: $CPU_MODEL, $CPU_COUNT logical CPUs ($ISA), $THREADS threads for both sides"
     echo "- PyTorch $TORCH_VERSION (Debian python3-torch) with libopenblas0-openmp $OPENBLAS_VERSION,"
     echo "  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-    echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER"
+    echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER; CPU busy (%) in the second"
+    echo "  before each of the 6 timed runs: ${BUSY_SEEN[*]}"
     echo "- batch 1000 (mnist-train: 2 physical batches of 500), AdamW lr 1e-3, 5 % validation each epoch;"
     echo "  FC epoch time over $((FC_EPOCHS - 1)) epoch(s), CNN over $((CNN_EPOCHS - 1)); evaluation on the 10 000 test images"
     echo
@@ -168,6 +209,11 @@ row() {
     echo
     echo "Raw wall times of mnist-train (s): FC 1 epoch $(wall_of fc1), $FC_EPOCHS epochs $(wall_of fcN);"
     echo "CNN 1 epoch $(wall_of cnn1), $CNN_EPOCHS epochs $(wall_of cnnN)."
-} >"$OUT"
+    if [ -n "$NOTES" ]; then
+        echo
+        echo "$NOTES"
+    fi
+} >"$OUT.tmp"
+mv -f "$OUT.tmp" "$OUT"
 
 cat "$OUT"

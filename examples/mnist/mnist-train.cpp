@@ -136,6 +136,8 @@ int main(int argc, char ** argv) {
     mnist_model_build(model);
 
     ggml_opt_dataset_t dataset = mnist_dataset_from(images, labels, MNIST_NDATA_SHARD);
+    // the dataset holds its own F32 copy: release the raw bytes (47 MB) before training
+    std::vector<uint8_t>().swap(images.pixels);
     mnist_model_train(model, dataset, params);
     ggml_opt_dataset_free(dataset);
 

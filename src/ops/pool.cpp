@@ -13,6 +13,10 @@
 #include <algorithm>
 #include <cfloat>
 
+#if defined(__SSE2__)
+#    include <immintrin.h>
+#endif
+
 extern const ggml_op_traits ggml_op_traits_pool_2d;
 extern const ggml_op_traits ggml_op_traits_pool_2d_back;
 
@@ -133,6 +137,49 @@ void pool_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     else                                    pool_2d_planes<ggml_fp16_t>(params, dst);
 }
 
+#if defined(__SSE2__)
+// Max-pooling gradient of one pair of input rows, four windows at a time, without branches
+// (where the maximum sits is unpredictable): the same strict comparisons in the same scan order
+// as the scalar loop, so the first maximum gets the gradient and the others exact zeros.
+// Returns how many windows it did.
+int64_t pool_max_back_2x2_x4(const float * x0, const float * x1, const char * grow, size_t gs0, float * d0, float * d1,
+                             int64_t OW) {
+    int64_t ox = 0;
+    for (; ox + 4 <= OW; ox += 4) {
+        const int64_t c = 2 * ox;
+        const __m128 r0lo = _mm_loadu_ps(x0 + c), r0hi = _mm_loadu_ps(x0 + c + 4);
+        const __m128 r1lo = _mm_loadu_ps(x1 + c), r1hi = _mm_loadu_ps(x1 + c + 4);
+        const __m128 a = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(2, 0, 2, 0)); // top-left of each window
+        const __m128 b = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(3, 1, 3, 1)); // top-right
+        const __m128 e = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(2, 0, 2, 0)); // bottom-left
+        const __m128 f = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(3, 1, 3, 1)); // bottom-right
+        __m128 best = _mm_set1_ps(-FLT_MAX);
+        const __m128 ma = _mm_cmpgt_ps(a, best);
+        best = _mm_or_ps(_mm_and_ps(ma, a), _mm_andnot_ps(ma, best));
+        const __m128 mb = _mm_cmpgt_ps(b, best);
+        best = _mm_or_ps(_mm_and_ps(mb, b), _mm_andnot_ps(mb, best));
+        const __m128 me = _mm_cmpgt_ps(e, best);
+        best = _mm_or_ps(_mm_and_ps(me, e), _mm_andnot_ps(me, best));
+        const __m128 mf = _mm_cmpgt_ps(f, best);
+        // the last position that beat the running maximum is the first maximum
+        const __m128 wf = mf;
+        const __m128 we = _mm_andnot_ps(wf, me);
+        const __m128 wb = _mm_andnot_ps(_mm_or_ps(wf, me), mb);
+        const __m128 wa = _mm_andnot_ps(_mm_or_ps(_mm_or_ps(wf, me), mb), ma);
+        const __m128 g = gs0 == sizeof(float)
+                             ? _mm_loadu_ps((const float *) (grow + ox * gs0))
+                             : _mm_setr_ps(*(const float *) (grow + ox * gs0), *(const float *) (grow + (ox + 1) * gs0),
+                                           *(const float *) (grow + (ox + 2) * gs0), *(const float *) (grow + (ox + 3) * gs0));
+        const __m128 ga = _mm_and_ps(wa, g), gb = _mm_and_ps(wb, g), ge = _mm_and_ps(we, g), gf = _mm_and_ps(wf, g);
+        _mm_storeu_ps(d0 + c, _mm_unpacklo_ps(ga, gb));
+        _mm_storeu_ps(d0 + c + 4, _mm_unpackhi_ps(ga, gb));
+        _mm_storeu_ps(d1 + c, _mm_unpacklo_ps(ge, gf));
+        _mm_storeu_ps(d1 + c + 4, _mm_unpackhi_ps(ge, gf));
+    }
+    return ox;
+}
+#endif
+
 // pool_2d_back for the 2x2, stride 2 case (see is_pool_2x2): windows do not overlap, so every
 // input element is written once, by the window that covers it; uncovered edges stay zero.
 void pool_2d_back_2x2(const ggml_compute_params * params, ggml_tensor * dst, const pool_params & pp) {
@@ -155,7 +202,11 @@ void pool_2d_back_2x2(const ggml_compute_params * params, ggml_tensor * dst, con
             const float * x1 = x0 + IW;
             float * d0 = dplane + 2 * oy * IW;
             float * d1 = d0 + IW;
-            for (int64_t ox = 0; ox < OW; ++ox) {
+            int64_t ox = 0;
+#if defined(__SSE2__)
+            if (is_max) ox = pool_max_back_2x2_x4(x0, x1, grow, gs0, d0, d1, OW);
+#endif
+            for (; ox < OW; ++ox) {
                 const int64_t c = 2 * ox;
                 const float gv = *(const float *) (grow + ox * gs0);
                 if (is_max) {

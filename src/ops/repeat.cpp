@@ -90,9 +90,34 @@ static bool repeat_back_planes(const ggml_compute_params * p, ggml_tensor * dst)
     return true;
 }
 
+// dst a single row, as long as a's rows (the bias gradient of a dense layer: [n] from [n, batch]),
+// contiguous F32: split by columns, since splitting by rows would leave one thread all the work.
+static bool repeat_back_columns(const ggml_compute_params * p, ggml_tensor * dst) {
+    const ggml_tensor * a = dst->src[0];
+    if (a->type != GGML_TYPE_F32 || dst->type != GGML_TYPE_F32 || ggml_nrows(dst) != 1 || a->ne[0] != dst->ne[0] ||
+        !ggml_is_contiguous(a) || !ggml_is_contiguous(dst)) {
+        return false;
+    }
+    const int64_t ne0 = a->ne[0], nrows = ggml_nrows(a);
+    constexpr int64_t LINE = 16; // floats per cache line: threads never share one of dst's lines
+    int64_t l0, l1;
+    ggml_split_rows((ne0 + LINE - 1) / LINE, p->ith, p->nth, l0, l1);
+    const int64_t c0 = std::min(ne0, l0 * LINE), c1 = std::min(ne0, l1 * LINE);
+    if (c0 >= c1) return true;
+    std::vector<double> acc(c1 - c0, 0.0);
+    const float * x = (const float *) a->data;
+    for (int64_t r = 0; r < nrows; ++r) {
+        const float * row = x + r * ne0 + c0;
+        for (int64_t i = 0; i < c1 - c0; ++i) acc[i] += row[i];
+    }
+    float * d = (float *) dst->data;
+    for (int64_t i = c0; i < c1; ++i) d[i] = (float) acc[i - c0];
+    return true;
+}
+
 // Each thread owns rows of dst and sums every tile's matching row into them: no shared writes.
 static void repeat_back_forward(const ggml_compute_params * p, ggml_tensor * dst) {
-    if (repeat_back_planes(p, dst)) return;
+    if (repeat_back_planes(p, dst) || repeat_back_columns(p, dst)) return;
     const ggml_tensor * a = dst->src[0];
     const int64_t nt0 = a->ne[0] / dst->ne[0], nt1 = a->ne[1] / dst->ne[1];
     const int64_t nt2 = a->ne[2] / dst->ne[2], nt3 = a->ne[3] / dst->ne[3];
