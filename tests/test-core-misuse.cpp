@@ -6,41 +6,18 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include "death-test.h"
+
 #include <functional>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 static int g_pass = 0, g_fail = 0;
 
-// Runs fn in a child with stderr captured; returns whether it was killed by a signal (abort).
-static bool dies(const std::function<void()> & fn, std::string & err) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return false;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        dup2(pipefd[1], 2);
-        fn();
-        _exit(0); // survived: a failure
-    }
-    close(pipefd[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status);
-}
-
 static void expect_abort(const char * what, const std::function<void(ggml_context *)> & fn,
                          const std::vector<std::string> & needles) {
     std::string err;
-    const bool died = dies([&] {
+    const bool died = death::dies([&] {
         ggml_init_params ip = {1024 * 1024, nullptr, true};
         ggml_context * ctx = ggml_init(ip);
         fn(ctx);

@@ -5,35 +5,12 @@
 #include "gguf.h"
 #include "gguf-test-helpers.h"
 
+#include "death-test.h"
+
 #include <functional>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static gguf_test::counter g;
-
-// Runs fn in a child with stderr captured; returns whether it was killed by a signal (abort).
-static bool dies(const std::function<void()> & fn, std::string & err) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return false;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        dup2(pipefd[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(pipefd[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status);
-}
 
 // A context with a u32 "n", a string "s", an f32 array "arr" and one tensor "w" (no data).
 static gguf_context * sample() {
@@ -52,7 +29,7 @@ static gguf_context * sample() {
 
 static void expect_abort(const char * what, const std::function<void(gguf_context *)> & fn, const char * needle) {
     std::string err;
-    const bool died = dies([&] { fn(sample()); }, err);
+    const bool died = death::dies([&] { fn(sample()); }, err);
     const bool ok = died && err.find(".cpp:") != std::string::npos && err.find(needle) != std::string::npos;
     g.check(ok, what, __FILE__, __LINE__);
     if (!ok) fprintf(stderr, "  case '%s': died=%d, message: %s\n", what, died, err.c_str());

@@ -4,37 +4,14 @@
 
 #include "opt-helpers.h"
 
+#include "death-test.h"
+
 #include <functional>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
-
-// Runs fn in a child with stderr captured; true if it was killed by a signal (abort).
-static bool dies(const std::function<void()> & fn, std::string & err) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return false;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        dup2(pipefd[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(pipefd[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFSIGNALED(status);
-}
 
 static void expect_abort(const char * what, const std::function<void()> & fn, const std::vector<std::string> & needles) {
     std::string err;
-    const bool died = dies(fn, err);
+    const bool died = death::dies(fn, err);
     bool ok = died;
     for (const std::string & n : needles) ok = ok && err.find(n) != std::string::npos;
     CHECK(ok);
@@ -73,8 +50,8 @@ static void test_optimizer_params() {
     // the defaults are accepted
     g_pars = defaults;
     std::string err;
-    CHECK(!dies([] { one_step(GGML_OPT_OPTIMIZER_TYPE_ADAMW); }, err));
-    CHECK(!dies([] { one_step(GGML_OPT_OPTIMIZER_TYPE_SGD); }, err));
+    CHECK(!death::dies([] { one_step(GGML_OPT_OPTIMIZER_TYPE_ADAMW); }, err));
+    CHECK(!death::dies([] { one_step(GGML_OPT_OPTIMIZER_TYPE_SGD); }, err));
 
     struct bad_case { const char * what; ggml_opt_optimizer_type optim; std::function<void(ggml_opt_optimizer_params &)> set; const char * needle; };
     const bad_case cases[] = {

@@ -8,13 +8,12 @@
 //   nnt::expect_abort("pool of an I32", [](ggml_context * ctx) { ... }, "ggml_pool_2d");
 
 #include "ggml.h"
+#include "death-test.h"
 #include "op-harness.h"
 
 #include <cstdio>
 #include <functional>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace nnt {
@@ -33,30 +32,12 @@ inline ggml_tensor * strided_view(ggml_context * ctx, ggml_tensor * base, std::v
 
 // Runs fn in a child process and counts a pass when it aborts with a message containing needle.
 inline void expect_abort(const char * what, const std::function<void(ggml_context *)> & fn, const char * needle) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) {
-        oph::check(false, what);
-        return;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        dup2(pipefd[1], 2);
+    std::string err;
+    const bool died = death::dies([&] {
         ggml_init_params ip = {1024 * 1024, nullptr, true};
         fn(ggml_init(ip));
-        _exit(0);
-    }
-    close(pipefd[1]);
-    std::string err;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    const bool ok = WIFSIGNALED(status) && err.find(needle) != std::string::npos;
+    }, err);
+    const bool ok = died && err.find(needle) != std::string::npos;
     if (!ok) fprintf(stderr, "abort case '%s': message was: %s\n", what, err.c_str());
     oph::check(ok, what);
 }

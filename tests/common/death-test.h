@@ -1,0 +1,41 @@
+#pragma once
+
+// Death tests: run code that must abort in a child process and capture what it printed.
+//
+// Usage:
+//   std::string err;
+//   bool aborted = death::dies([] { ggml_add(ctx, a, b_of_wrong_shape); }, err);
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace death {
+
+// Runs fn in a child with stderr captured into err; true if the child was killed by a signal
+// (abort), false if it returned or exited.
+inline bool dies(const std::function<void()> & fn, std::string & err) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) return false;
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        dup2(pipefd[1], 2);
+        fn();
+        _exit(0);
+    }
+    close(pipefd[1]);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status);
+}
+
+} // namespace death
