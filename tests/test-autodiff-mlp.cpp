@@ -4,18 +4,13 @@
 
 #include "ggml.h"
 #include "ggml-cpu.h"
+#include "op-harness.h"
 
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-static int g_pass = 0, g_fail = 0;
-
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (cond) { g_pass++; }                                                 \
-        else { g_fail++; fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } \
-    } while (0)
+#define CHECK(cond) OPH_CHECK(cond)
 
 static const int K = 3, H = 5, O = 2, N = 4; // inputs, hidden units, outputs, samples
 
@@ -170,6 +165,5 @@ static void test_accumulators() {
 int main() {
     test_plain();
     test_accumulators();
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail == 0 ? 0 : 1;
+    return oph::finish();
 }

@@ -7,12 +7,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include "death-test.h"
+#include "op-harness.h"
 
 #include <functional>
 #include <string>
 #include <vector>
-
-static int g_pass = 0, g_fail = 0;
 
 static void expect_abort(const char * what, const std::function<void(ggml_context *)> & fn,
                          const std::vector<std::string> & needles) {
@@ -27,12 +26,8 @@ static void expect_abort(const char * what, const std::function<void(ggml_contex
     const std::string low = lower(err);
     bool ok = died && err.find(".cpp:") != std::string::npos;
     for (const std::string & n : needles) ok = ok && low.find(lower(n)) != std::string::npos;
-    if (ok) {
-        g_pass++;
-    } else {
-        g_fail++;
-        fprintf(stderr, "case '%s': died=%d, message: %s\n", what, died, err.c_str());
-    }
+    if (!ok) fprintf(stderr, "case '%s': died=%d, message: %s\n", what, died, err.c_str());
+    oph::check(ok, what);
 }
 
 int main() {
@@ -73,6 +68,5 @@ int main() {
         ggml_reshape_2d(ctx, ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 6, 4), 5, 5);
     }, {"[6, 4"});
 
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail == 0 ? 0 : 1;
+    return oph::finish();
 }

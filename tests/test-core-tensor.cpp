@@ -1,6 +1,7 @@
 // Contexts, tensor metadata and F16 conversion, checked against independent computations.
 
 #include "ggml.h"
+#include "op-harness.h"
 
 #include <cmath>
 #include <cstdio>
@@ -9,13 +10,7 @@
 #include <utility>
 #include <vector>
 
-static int g_pass = 0, g_fail = 0;
-
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (cond) { g_pass++; }                                                 \
-        else { g_fail++; fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } \
-    } while (0)
+#define CHECK(cond) OPH_CHECK(cond)
 
 // Reference half -> float: decode the fields with plain arithmetic.
 static double half_to_double(uint16_t h) {
@@ -183,6 +178,5 @@ int main() {
     test_fp16();
     test_tensors();
     test_graph_basics();
-    printf("%d passed, %d failed\n", g_pass, g_fail);
-    return g_fail == 0 ? 0 : 1;
+    return oph::finish();
 }

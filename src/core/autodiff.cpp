@@ -34,8 +34,6 @@ static bool src_is_not_differentiable(const ggml_tensor * node, int isrc) {
     }
 }
 
-static bool is_float(const ggml_tensor * t) { return t->type == GGML_TYPE_F32 || t->type == GGML_TYPE_F16; }
-
 void ggml_backward_step::add(int isrc, ggml_tensor * contribution) const {
     GGML_ASSERT(isrc >= 0 && isrc < GGML_MAX_SRC && needs[isrc]);
     ggml_tensor * src = node->src[isrc];
@@ -76,7 +74,7 @@ void ggml_build_backward_expand(ggml_context * ctx, ggml_cgraph * g, ggml_tensor
     std::vector<bool> needs_grad(hsize, false);
     for (int i = 0; i < n_forward; ++i) {
         ggml_tensor * node = g->nodes[i];
-        if (!is_float(node)) continue; // integer results (argmax, count_equal) have no gradient
+        if (!ggml_is_float_type(node->type)) continue; // integer results (argmax, count_equal) have no gradient
         bool needed = node->flags & (GGML_TENSOR_FLAG_PARAM | GGML_TENSOR_FLAG_LOSS);
         for (int j = 0; j < GGML_MAX_SRC && !needed; ++j) {
             const ggml_tensor * s = node->src[j];

@@ -10,8 +10,6 @@
 
 extern "C" void ggml_backend_tensor_memset(ggml_tensor * tensor, uint8_t value, size_t offset, size_t size);
 
-static size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
-
 static constexpr size_t OBJECT_SIZE = sizeof(ggml_object);
 
 size_t ggml_tensor_overhead(void) { return OBJECT_SIZE + sizeof(ggml_tensor) + GGML_MEM_ALIGN; }
@@ -19,13 +17,13 @@ size_t ggml_tensor_overhead(void) { return OBJECT_SIZE + sizeof(ggml_tensor) + G
 ggml_context * ggml_init(ggml_init_params params) {
     ggml_context * ctx = new (std::nothrow) ggml_context();
     if (!ctx) return nullptr;
-    ctx->mem_size = params.mem_size ? align_up(params.mem_size, GGML_MEM_ALIGN) : GGML_MEM_ALIGN;
+    ctx->mem_size = params.mem_size ? GGML_PAD(params.mem_size, GGML_MEM_ALIGN) : GGML_MEM_ALIGN;
     ctx->no_alloc = params.no_alloc;
     if (params.mem_buffer) {
         ctx->mem_buffer = params.mem_buffer;
         ctx->mem_buffer_owned = false;
     } else {
-        ctx->mem_buffer = aligned_alloc(64, align_up(ctx->mem_size, 64));
+        ctx->mem_buffer = aligned_alloc(64, GGML_PAD(ctx->mem_size, 64));
         if (!ctx->mem_buffer) {
             GGML_LOG_ERROR("ggml_init: failed to allocate %zu bytes\n", ctx->mem_size);
             delete ctx;
@@ -71,9 +69,9 @@ size_t ggml_get_max_tensor_size(const ggml_context * ctx) {
 // since running out of context memory is a sizing error in the calling code.
 static ggml_object * new_object(ggml_context * ctx, ggml_object_kind kind, size_t size) {
     const size_t cur_end = ggml_used_mem(ctx);
-    const size_t size_aligned = align_up(size, GGML_MEM_ALIGN);
+    const size_t size_aligned = GGML_PAD(size, GGML_MEM_ALIGN);
     char * base = (char *) ctx->mem_buffer;
-    const size_t obj_offs = align_up(cur_end, GGML_MEM_ALIGN);
+    const size_t obj_offs = GGML_PAD(cur_end, GGML_MEM_ALIGN);
     if (obj_offs + OBJECT_SIZE + size_aligned > ctx->mem_size) {
         GGML_ABORT("not enough space in the context's memory pool (needed %zu bytes, available %zu)",
                    obj_offs + OBJECT_SIZE + size_aligned, ctx->mem_size);
@@ -300,7 +298,6 @@ bool ggml_can_repeat(const ggml_tensor * t0, const ggml_tensor * t1) {
     for (int i = 0; i < GGML_MAX_DIMS; ++i) if (t1->ne[i] % t0->ne[i] != 0) return false;
     return true;
 }
-bool ggml_can_repeat_into(const ggml_tensor * b, const ggml_tensor * a) { return ggml_can_repeat(b, a); }
 
 void ggml_unravel_index(const ggml_tensor * t, int64_t i, int64_t * i0, int64_t * i1, int64_t * i2, int64_t * i3) {
     const int64_t ne0 = t->ne[0], ne1 = t->ne[1], ne2 = t->ne[2];

@@ -86,8 +86,8 @@ inline void * ggml_element_ptr(const ggml_tensor * t, int64_t i0, int64_t i1, in
     return (char *) t->data + i0*t->nb[0] + i1*t->nb[1] + i2*t->nb[2] + i3*t->nb[3];
 }
 
-// Whether b broadcasts into a (each b->ne[i] divides a->ne[i]).
-bool ggml_can_repeat_into(const ggml_tensor * b, const ggml_tensor * a);
+// The element types arithmetic ops accept (and that carry gradients).
+inline bool ggml_is_float_type(ggml_type type) { return type == GGML_TYPE_F32 || type == GGML_TYPE_F16; }
 
 // ---------------------------------------------------------------------------------------------
 // graphs

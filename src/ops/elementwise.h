@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <vector>
 
-inline bool ggml_is_float_type(ggml_type type) { return type == GGML_TYPE_F32 || type == GGML_TYPE_F16; }
-
 inline float ggml_load_float(const void * p, ggml_type type) {
     return type == GGML_TYPE_F32 ? *(const float *) p : ggml_fp16_to_fp32(*(const ggml_fp16_t *) p);
 }

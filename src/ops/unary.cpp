@@ -23,20 +23,19 @@ const char * ggml_unary_op_name(ggml_unary_op op) {
 // ---------------------------------------------------------------------------------------------
 // constructors
 
-ggml_tensor * ggml_unary(ggml_context * ctx, ggml_tensor * a, ggml_unary_op op) {
-    GGML_CHECK_OP((int) op >= 0 && op < GGML_UNARY_OP_COUNT, "ggml_unary", a);
+static ggml_tensor * unary_impl(ggml_context * ctx, ggml_tensor * a, ggml_unary_op op, const char * name, bool inplace) {
+    GGML_CHECK_OP((int) op >= 0 && op < GGML_UNARY_OP_COUNT, name, a);
     GGML_CHECK_OP(ggml_is_float_type(a->type), ggml_unary_op_name(op), a);
-    ggml_tensor * t = ggml_new_elementwise_result(ctx, a, GGML_OP_UNARY, false, a);
+    ggml_tensor * t = ggml_new_elementwise_result(ctx, a, GGML_OP_UNARY, inplace, a);
     ggml_set_op_params_i32(t, 0, (int32_t) op);
     return t;
 }
 
+ggml_tensor * ggml_unary(ggml_context * ctx, ggml_tensor * a, ggml_unary_op op) {
+    return unary_impl(ctx, a, op, "ggml_unary", false);
+}
 ggml_tensor * ggml_unary_inplace(ggml_context * ctx, ggml_tensor * a, ggml_unary_op op) {
-    GGML_CHECK_OP((int) op >= 0 && op < GGML_UNARY_OP_COUNT, "ggml_unary_inplace", a);
-    GGML_CHECK_OP(ggml_is_float_type(a->type), ggml_unary_op_name(op), a);
-    ggml_tensor * t = ggml_new_elementwise_result(ctx, a, GGML_OP_UNARY, true, a);
-    ggml_set_op_params_i32(t, 0, (int32_t) op);
-    return t;
+    return unary_impl(ctx, a, op, "ggml_unary_inplace", true);
 }
 
 #define UNARY_CONSTRUCTORS(fn, OP)                                                                                 \

@@ -290,6 +290,12 @@ bool check(bool ok, const char * what) {
     return ok;
 }
 
+bool check_at(bool ok, const char * file, int line, const char * what) {
+    count(ok);
+    if (!ok) fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+    return ok;
+}
+
 static bool close_enough(double got, double ref, double atol, double rtol) {
     if (std::isnan(got) || std::isnan(ref)) return std::isnan(got) && std::isnan(ref);
     if (std::isinf(ref)) return got == ref;

@@ -68,6 +68,9 @@ bool check_close(const char * what, const ggml_tensor * t, const std::vector<dou
 
 // Counts a pass or a failure; prints `what` on failure.
 bool check(bool ok, const char * what);
+// The same, naming the failed condition's place: "file:line: check failed: what".
+bool check_at(bool ok, const char * file, int line, const char * what);
+#define OPH_CHECK(cond) oph::check_at((cond), __FILE__, __LINE__, #cond)
 
 // Builds the loss from parameter tensors that already hold their values.
 using loss_builder = std::function<ggml_tensor *(ggml_context * ctx, const std::vector<ggml_tensor *> & params)>;
