@@ -14,10 +14,9 @@ namespace {
 // sum(y * w): a scalar whose gradient with respect to y is w, so every element of y matters.
 ggml_tensor * weighted_sum(ggml_context * ctx, ggml_tensor * y, ggml_tensor * w) { return ggml_sum(ctx, ggml_mul(ctx, y, w)); }
 
-struct conv_case {
-    int64_t IW, IH, IC, N, KW, KH, OC;
-    int s0, s1, p0, p1, d0, d1;
-};
+using nnt::conv_case;
+using nnt::conv_label;
+using nnt::conv_out;
 
 const std::vector<conv_case> k_cases = {
     {5, 5, 1, 1, 3, 3, 2, 1, 1, 1, 1, 1, 1},
@@ -25,16 +24,6 @@ const std::vector<conv_case> k_cases = {
     {7, 6, 2, 1, 3, 3, 2, 1, 2, 2, 1, 2, 1},
     {4, 5, 3, 2, 1, 1, 2, 1, 1, 0, 0, 1, 1},
 };
-
-int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
-
-std::string label(const char * what, const conv_case & c) {
-    char buf[200];
-    snprintf(buf, sizeof buf, "%s in [%lld,%lld,%lld,%lld] k [%lld,%lld,%lld] s %d,%d p %d,%d d %d,%d", what, (long long) c.IW,
-             (long long) c.IH, (long long) c.IC, (long long) c.N, (long long) c.KW, (long long) c.KH, (long long) c.OC, c.s0, c.s1,
-             c.p0, c.p1, c.d0, c.d1);
-    return buf;
-}
 
 void test_im2col_grad() {
     uint32_t seed = 1;
@@ -46,7 +35,7 @@ void test_im2col_grad() {
         ggml_tensor * w = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW * c.KH * c.IC, OW, OH, c.N);
         oph::fill_random(x, seed++);
         oph::fill_random(w, seed++);
-        oph::check_grad(label("grad im2col wrt data", c).c_str(), ctx, {x}, [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
+        oph::check_grad(conv_label("grad im2col wrt data", c).c_str(), ctx, {x}, [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
             return weighted_sum(cx, ggml_im2col(cx, k, p[0], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1, true, GGML_TYPE_F32), w);
         });
         ggml_free(ctx);
@@ -77,26 +66,12 @@ void test_conv_2d_grad() {
         oph::fill_random(k, seed++);
         oph::fill_random(x, seed++);
         oph::fill_random(w, seed++);
-        oph::check_grad(label("grad conv_2d wrt kernel and data", c).c_str(), ctx, {k, x},
+        oph::check_grad(conv_label("grad conv_2d wrt kernel and data", c).c_str(), ctx, {k, x},
                         [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
                             return weighted_sum(cx, ggml_conv_2d(cx, p[0], p[1], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1), w);
                         });
         ggml_free(ctx);
     }
-}
-
-// Distinct values 0.05 apart in shuffled order: a finite-difference step never changes which
-// element of a window is the maximum.
-void fill_distinct(ggml_tensor * t, uint32_t seed) {
-    const int64_t n = ggml_nelements(t);
-    std::vector<double> v(n);
-    for (int64_t i = 0; i < n; ++i) v[i] = 0.05 * (double) i - 0.025 * (double) n;
-    uint32_t s = seed;
-    for (int64_t i = n - 1; i > 0; --i) {
-        s = s * 1664525u + 1013904223u;
-        std::swap(v[i], v[(s >> 8) % (uint32_t) (i + 1)]);
-    }
-    oph::write(t, v);
 }
 
 void test_pool_2d_grad() {
@@ -114,7 +89,8 @@ void test_pool_2d_grad() {
             ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.C, c.N);
             const int64_t OW = (int64_t) ((c.IW + 2 * c.p0 - c.k0) / c.s0 + 1), OH = (int64_t) ((c.IH + 2 * c.p1 - c.k1) / c.s1 + 1);
             ggml_tensor * w = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.C, c.N);
-            fill_distinct(x, seed++);
+            // 0.05 apart: a finite-difference step never changes which element of a window is the maximum
+            nnt::fill_distinct(x, seed++, 0.05);
             oph::fill_random(w, seed++);
             char what[160];
             snprintf(what, sizeof what, "grad pool_2d %s in [%lld,%lld,%lld,%lld] k %d,%d s %d,%d p %g,%g",

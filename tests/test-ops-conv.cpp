@@ -13,10 +13,9 @@
 
 namespace {
 
-struct conv_case {
-    int64_t IW, IH, IC, N, KW, KH, OC;
-    int s0, s1, p0, p1, d0, d1;
-};
+using nnt::conv_case;
+using nnt::conv_label;
+using nnt::conv_out;
 
 const std::vector<conv_case> k_conv_cases = {
     {5, 5, 1, 1, 3, 3, 1, 1, 1, 0, 0, 1, 1},
@@ -28,16 +27,6 @@ const std::vector<conv_case> k_conv_cases = {
     {9, 10, 3, 1, 4, 3, 2, 3, 2, 1, 2, 1, 2},    // even kernel, strides 3/2, dilation along H
     {5, 4, 1, 1, 5, 4, 2, 1, 1, 0, 0, 1, 1},     // kernel as large as the input
 };
-
-int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
-
-std::string conv_label(const char * what, const conv_case & c) {
-    char buf[200];
-    snprintf(buf, sizeof buf, "%s in [%lld,%lld,%lld,%lld] k [%lld,%lld,%lld] s %d,%d p %d,%d d %d,%d", what, (long long) c.IW,
-             (long long) c.IH, (long long) c.IC, (long long) c.N, (long long) c.KW, (long long) c.KH, (long long) c.OC, c.s0, c.s1,
-             c.p0, c.p1, c.d0, c.d1);
-    return buf;
-}
 
 // x[iw, ih, ic, n] or 0 outside the image; x holds logical order (iw fastest).
 double pixel(const std::vector<double> & x, const conv_case & c, int64_t iw, int64_t ih, int64_t ic, int64_t n) {
@@ -283,26 +272,13 @@ std::vector<double> ref_pool(const std::vector<double> & x, const pool_case & c,
     return out;
 }
 
-// Distinct values spaced 1/n apart in shuffled order, so the maximum of a window is unambiguous.
-void fill_distinct(ggml_tensor * t, uint32_t seed) {
-    const int64_t n = ggml_nelements(t);
-    std::vector<double> v(n);
-    for (int64_t i = 0; i < n; ++i) v[i] = (double) i / (double) n - 0.5;
-    uint32_t s = seed;
-    for (int64_t i = n - 1; i > 0; --i) {
-        s = s * 1664525u + 1013904223u;
-        std::swap(v[i], v[(s >> 8) % (uint32_t) (i + 1)]);
-    }
-    oph::write(t, v);
-}
-
 void test_pool_2d() {
     uint32_t seed = 300;
     for (const pool_case & c : k_pool_cases) {
         for (ggml_op_pool op : {GGML_OP_POOL_MAX, GGML_OP_POOL_AVG}) {
             ggml_context * ctx = oph::new_context();
             ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.C, c.N);
-            fill_distinct(x, seed++);
+            nnt::fill_distinct(x, seed++, 1.0 / (double) ggml_nelements(x)); // values in [-0.5, 0.5)
             ggml_tensor * y = oph::compute(ctx, ggml_pool_2d(ctx, x, op, c.k0, c.k1, c.s0, c.s1, c.p0, c.p1));
             const int64_t OW = pool_out(c.IW, c.k0, c.s0, c.p0), OH = pool_out(c.IH, c.k1, c.s1, c.p1);
             oph::check(y->ne[0] == OW && y->ne[1] == OH && y->ne[2] == c.C && y->ne[3] == c.N && y->type == GGML_TYPE_F32,

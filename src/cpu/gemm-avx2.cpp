@@ -11,11 +11,8 @@
 
 namespace {
 
-struct avx2_kernel {
-    static constexpr int     MR = 16, NR = 6;
+struct avx2_kernel : gemm_generic_packing<16, 6> {
     static constexpr int64_t MC = 256, KC = 256, NC = 6 * 256;
-
-    static constexpr bool DIRECT_A = false;
 
     static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
                       int mr, int nr, bool accumulate) {
@@ -59,26 +56,14 @@ struct avx2_kernel {
                 _mm256_store_ps(tile[j], c0[j]);
                 _mm256_store_ps(tile[j] + 8, c1[j]);
             }
-            for (int j = 0; j < nr; ++j) {
-                float * cj = c + j * ldc;
-                for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + tile[j][i] : tile[j][i];
-            }
+            gemm_store_tile(tile, c, ldc, mr, nr, accumulate);
         }
-    }
-
-    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
-        gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
-    }
-    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
-        gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
     }
 };
 
 } // namespace
 
-static const cgml_gemm_kernel avx2_tiles[] = {
-    {avx2_kernel::MR, avx2_kernel::NR, avx2_kernel::MC, avx2_kernel::KC, avx2_kernel::NC, 1.0f, gemm_blocked<avx2_kernel>},
-};
+static const cgml_gemm_kernel avx2_tiles[] = {gemm_describe<avx2_kernel>(1.0f)};
 
 const cgml_gemm_kernel_set cgml_gemm_kernels_avx2 = {avx2_tiles, 1};
 

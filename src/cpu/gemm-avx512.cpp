@@ -37,15 +37,20 @@ struct avx512_tile {
         tile<true>(kc, a, a_step, b, c, ldc, mr, nr, accumulate);
     }
 
-    template <bool DIRECT>
-    static void tile(int64_t kc, const float * __restrict a, int64_t a_step, const float * __restrict b, float * c,
-                     int64_t ldc, int mr, int nr, bool accumulate) {
-        __mmask16 mask[NV];
+    // The lanes of each of the NV vectors that hold one of the first mr rows.
+    static inline void row_masks(int mr, __mmask16 (&mask)[NV]) {
 #pragma GCC unroll 3
         for (int v = 0; v < NV; ++v) {
             const int rows = mr - 16 * v;
             mask[v] = rows >= 16 ? (__mmask16) 0xffff : rows <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << rows) - 1);
         }
+    }
+
+    template <bool DIRECT>
+    static void tile(int64_t kc, const float * __restrict a, int64_t a_step, const float * __restrict b, float * c,
+                     int64_t ldc, int mr, int nr, bool accumulate) {
+        __mmask16 mask[NV];
+        row_masks(mr, mask);
         // the C tile is read (later k blocks) or written at the end: start fetching it now
         for (int j = 0; j < nr; ++j) {
             _mm_prefetch((const char *) (c + j * ldc), _MM_HINT_T0);
@@ -118,10 +123,7 @@ struct avx512_tile {
             float *       d  = dst + p * kc;
             const float * s  = g.A + (i0 + p) + k0 * g.a_sk;
             __mmask16 mask[NV];
-            for (int v = 0; v < NV; ++v) {
-                const int rows = mr - 16 * v;
-                mask[v] = rows >= 16 ? (__mmask16) 0xffff : rows <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << rows) - 1);
-            }
+            row_masks(mr, mask);
             for (int64_t k = 0; k < kc; ++k) {
                 for (int v = 0; v < NV; ++v) {
                     _mm512_store_ps(d + k * MR + 16 * v, _mm512_maskz_loadu_ps(mask[v], s + k * g.a_sk + 16 * v));
@@ -275,14 +277,10 @@ void gemm_small_m(const cgml_gemm_args & g, int64_t n0, int64_t n1) {
     for (; j < n1; ++j) dot_columns<1>(g, j);
 }
 
-template <class T> constexpr cgml_gemm_kernel describe(float efficiency) {
-    return {T::MR, T::NR, T::MC, T::KC, T::NC, efficiency, gemm_blocked<T>};
-}
-
 const cgml_gemm_kernel avx512_tiles[] = {
-    describe<avx512_tile<2, 14>>(1.0f),
-    describe<avx512_tile<3, 8>>(1.0f),
-    describe<avx512_tile<1, 16>>(0.8f), // one load per FMA: load ports, not FMAs, set its pace
+    gemm_describe<avx512_tile<2, 14>>(1.0f),
+    gemm_describe<avx512_tile<3, 8>>(1.0f),
+    gemm_describe<avx512_tile<1, 16>>(0.8f), // one load per FMA: load ports, not FMAs, set its pace
 };
 
 } // namespace

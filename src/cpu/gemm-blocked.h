@@ -17,7 +17,8 @@
 // A kernel type provides: MR, NR, MC, KC, NC, micro(kc, a, b, c, ldc, mr, nr, accumulate),
 // pack_a(g, i0, mc, k0, kc, dst), pack_b(g, k0, kc, j0, nc, dst) and DIRECT_A; when DIRECT_A
 // is true, also micro_direct(kc, a, a_step, b, c, ldc, mr, nr, accumulate), which reads A
-// unpacked.
+// unpacked. Deriving from gemm_generic_packing<MR, NR> supplies MR, NR, the portable packing
+// and DIRECT_A = false.
 
 #include "cpu/gemm.h"
 
@@ -79,6 +80,31 @@ void gemm_pack_b_generic(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64
     }
 }
 
+// MR, NR and packing for kernels with no packing of their own.
+template <int MR_, int NR_>
+struct gemm_generic_packing {
+    static constexpr int MR = MR_, NR = NR_;
+
+    static constexpr bool DIRECT_A = false;
+
+    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+        gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
+    }
+    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+        gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
+    }
+};
+
+// Writes the first mr rows and nr columns of a tile held column by column (tile[j][i] is
+// element (i, j)) to C, adding to C's values when accumulate is set.
+template <int MR, int NR>
+void gemm_store_tile(const float (&tile)[NR][MR], float * c, int64_t ldc, int mr, int nr, bool accumulate) {
+    for (int j = 0; j < nr; ++j) {
+        float * cj = c + j * ldc;
+        for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + tile[j][i] : tile[j][i];
+    }
+}
+
 template <class Kern>
 void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb) {
     constexpr int MR = Kern::MR, NR = Kern::NR;
@@ -116,6 +142,11 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
             }
         }
     }
+}
+
+// The table entry for kernel type Kern.
+template <class Kern> constexpr cgml_gemm_kernel gemm_describe(float efficiency) {
+    return {Kern::MR, Kern::NR, Kern::MC, Kern::KC, Kern::NC, efficiency, gemm_blocked<Kern>};
 }
 
 } // namespace

@@ -14,11 +14,8 @@
 
 namespace {
 
-struct scalar_kernel {
-    static constexpr int     MR = 8, NR = 6;
+struct scalar_kernel : gemm_generic_packing<8, 6> {
     static constexpr int64_t MC = 256, KC = 256, NC = 1536;
-
-    static constexpr bool DIRECT_A = false;
 
     static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
                       int mr, int nr, bool accumulate) {
@@ -29,25 +26,13 @@ struct scalar_kernel {
                 for (int i = 0; i < MR; ++i) acc[j][i] += a[k * MR + i] * bj;
             }
         }
-        for (int j = 0; j < nr; ++j) {
-            float * cj = c + j * ldc;
-            for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + acc[j][i] : acc[j][i];
-        }
-    }
-    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
-        gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
-    }
-    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
-        gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
+        gemm_store_tile(acc, c, ldc, mr, nr, accumulate);
     }
 };
 
 } // namespace
 
-static const cgml_gemm_kernel scalar_tiles[] = {
-    {scalar_kernel::MR, scalar_kernel::NR, scalar_kernel::MC, scalar_kernel::KC, scalar_kernel::NC, 1.0f,
-     gemm_blocked<scalar_kernel>},
-};
+static const cgml_gemm_kernel scalar_tiles[] = {gemm_describe<scalar_kernel>(1.0f)};
 
 const cgml_gemm_kernel_set cgml_gemm_kernels_scalar = {scalar_tiles, 1};
 

@@ -8,6 +8,7 @@
 // for targets whose rows sum to 1 (probability distributions), as in ggml.
 
 #include "core/ggml-impl.h"
+#include "ops/elementwise.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,10 +19,9 @@ extern const ggml_op_traits ggml_op_traits_cross_entropy_loss_back;
 namespace {
 
 inline const char * row_ptr(const ggml_tensor * t, int64_t r) {
-    const int64_t i1 = r % t->ne[1];
-    const int64_t i2 = (r / t->ne[1]) % t->ne[2];
-    const int64_t i3 = r / (t->ne[1] * t->ne[2]);
-    return (const char *) t->data + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
+    int64_t i1, i2, i3;
+    ggml_row_index(t, r, i1, i2, i3);
+    return (const char *) ggml_element_ptr(t, 0, i1, i2, i3);
 }
 
 inline float at(const char * row, size_t stride, int64_t i) { return *(const float *) (row + i * stride); }

@@ -7,14 +7,13 @@
 
 #include "core/ggml-impl.h"
 #include "cpu/gemm.h"
+#include "ops/elementwise.h"
 
 extern const ggml_op_traits ggml_op_traits_mul_mat;
 extern const ggml_op_traits ggml_op_traits_out_prod;
 
 // ---------------------------------------------------------------------------------------------
 // constructors
-
-static bool is_float(ggml_type t) { return t == GGML_TYPE_F32 || t == GGML_TYPE_F16; }
 
 // Whether a's dims 2 and 3 broadcast over b's.
 static bool batches_broadcast(const ggml_tensor * a, const ggml_tensor * b) {
@@ -25,7 +24,7 @@ static bool batches_broadcast(const ggml_tensor * a, const ggml_tensor * b) {
 }
 
 ggml_tensor * ggml_mul_mat(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) {
-    GGML_CHECK_OP(is_float(a->type) && is_float(b->type), "ggml_mul_mat", a, b);
+    GGML_CHECK_OP(ggml_is_float_type(a->type) && ggml_is_float_type(b->type), "ggml_mul_mat", a, b);
     GGML_CHECK_OP(a->ne[0] == b->ne[0], "ggml_mul_mat", a, b);
     GGML_CHECK_OP(batches_broadcast(a, b), "ggml_mul_mat", a, b);
     const int64_t ne[4] = {a->ne[1], b->ne[1], b->ne[2], b->ne[3]};
@@ -38,7 +37,7 @@ void ggml_mul_mat_set_prec(ggml_tensor * a, ggml_prec prec) {
 }
 
 ggml_tensor * ggml_out_prod(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b) {
-    GGML_CHECK_OP(is_float(a->type) && is_float(b->type), "ggml_out_prod", a, b);
+    GGML_CHECK_OP(ggml_is_float_type(a->type) && ggml_is_float_type(b->type), "ggml_out_prod", a, b);
     GGML_CHECK_OP(a->ne[1] == b->ne[1], "ggml_out_prod", a, b);
     GGML_CHECK_OP(batches_broadcast(a, b), "ggml_out_prod", a, b);
     const int64_t ne[4] = {a->ne[0], b->ne[0], b->ne[2], b->ne[3]};
@@ -82,10 +81,6 @@ static void batch_offsets(const ggml_tensor * dst, int64_t ib, size_t & oa, size
     oc = (size_t) i2 * dst->nb[2] + (size_t) i3 * dst->nb[3];
 }
 
-static float load_float(const char * p, ggml_type t) {
-    return t == GGML_TYPE_F32 ? *(const float *) p : ggml_fp16_to_fp32(*(const ggml_fp16_t *) p);
-}
-
 // The reference kernel: one dot product per element of dst; columns of dst split among threads.
 static void product_reference(const ggml_compute_params * params, ggml_tensor * dst) {
     const ggml_tensor * a = dst->src[0];
@@ -104,7 +99,7 @@ static void product_reference(const ggml_compute_params * params, ggml_tensor * 
         for (int64_t i = 0; i < l.M; ++i) {
             float sum = 0.0f;
             for (int64_t k = 0; k < l.K; ++k) {
-                sum += load_float(pa + i * l.a_si + k * l.a_sk, a->type) * load_float(pb + k * l.b_sk, b->type);
+                sum += ggml_load_float(pa + i * l.a_si + k * l.a_sk, a->type) * ggml_load_float(pb + k * l.b_sk, b->type);
             }
             *(float *) (pc + i * dst->nb[0]) = sum;
         }

@@ -25,10 +25,8 @@ namespace {
 
 // Element i (in logical order) of t, honouring strides.
 inline float & elem(const ggml_tensor * t, int64_t i) {
-    const int64_t i0 = i % t->ne[0];
-    const int64_t i1 = (i / t->ne[0]) % t->ne[1];
-    const int64_t i2 = (i / (t->ne[0] * t->ne[1])) % t->ne[2];
-    const int64_t i3 = i / (t->ne[0] * t->ne[1] * t->ne[2]);
+    int64_t i0, i1, i2, i3;
+    ggml_unravel_index(t, i, &i0, &i1, &i2, &i3);
     return *(float *) ggml_element_ptr(t, i0, i1, i2, i3);
 }
 

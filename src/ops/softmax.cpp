@@ -4,6 +4,7 @@
 // softmax (scale 1, no ALiBi bias), so the kernels support exactly that.
 
 #include "core/ggml-impl.h"
+#include "ops/elementwise.h"
 
 #include <algorithm>
 #include <cfloat>
@@ -16,10 +17,9 @@ namespace {
 
 // Pointer to element 0 of row r (rows numbered over dims 1..3) of t.
 inline char * row_ptr(const ggml_tensor * t, int64_t r) {
-    const int64_t i1 = r % t->ne[1];
-    const int64_t i2 = (r / t->ne[1]) % t->ne[2];
-    const int64_t i3 = r / (t->ne[1] * t->ne[2]);
-    return (char *) t->data + i1 * t->nb[1] + i2 * t->nb[2] + i3 * t->nb[3];
+    int64_t i1, i2, i3;
+    ggml_row_index(t, r, i1, i2, i3);
+    return (char *) ggml_element_ptr(t, 0, i1, i2, i3);
 }
 
 ggml_tensor * soft_max_impl(ggml_context * ctx, ggml_tensor * a, bool inplace) {

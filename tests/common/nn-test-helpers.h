@@ -1,11 +1,13 @@
 #pragma once
 
 // Helpers for the neural-network operator tests (softmax, losses, convolution, pooling,
-// optimizer steps): strided views built without any operator, and abort checks.
+// optimizer steps): strided views built without any operator, abort checks, convolution cases
+// and inputs with distinct values.
 //
 // Usage:
 //   ggml_tensor * v = nnt::strided_view(ctx, base, {5, 3}, {8, 40});   // every other float
 //   nnt::expect_abort("pool of an I32", [](ggml_context * ctx) { ... }, "ggml_pool_2d");
+//   nnt::fill_distinct(x, seed, 0.05);   // values 0.05 apart, shuffled
 
 #include "ggml.h"
 #include "death-test.h"
@@ -13,6 +15,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,38 @@ inline void expect_abort(const char * what, const std::function<void(ggml_contex
     const bool ok = died && err.find(needle) != std::string::npos;
     if (!ok) fprintf(stderr, "abort case '%s': message was: %s\n", what, err.c_str());
     oph::check(ok, what);
+}
+
+// A 2-D convolution: input [IW, IH, IC, N], kernel [KW, KH, IC, OC], strides s, padding p and
+// dilation d along W (0) and H (1).
+struct conv_case {
+    int64_t IW, IH, IC, N, KW, KH, OC;
+    int s0, s1, p0, p1, d0, d1;
+};
+
+// Output extent of a convolution along one axis.
+inline int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
+
+inline std::string conv_label(const char * what, const conv_case & c) {
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s in [%lld,%lld,%lld,%lld] k [%lld,%lld,%lld] s %d,%d p %d,%d d %d,%d", what, (long long) c.IW,
+             (long long) c.IH, (long long) c.IC, (long long) c.N, (long long) c.KW, (long long) c.KH, (long long) c.OC, c.s0, c.s1,
+             c.p0, c.p1, c.d0, c.d1);
+    return buf;
+}
+
+// Distinct values `step` apart, centred on 0, in an order shuffled by seed: the maximum of a
+// pooling window is unambiguous.
+inline void fill_distinct(ggml_tensor * t, uint32_t seed, double step) {
+    const int64_t n = ggml_nelements(t);
+    std::vector<double> v(n);
+    for (int64_t i = 0; i < n; ++i) v[i] = step * ((double) i - 0.5 * (double) n);
+    uint32_t s = seed;
+    for (int64_t i = n - 1; i > 0; --i) {
+        s = s * 1664525u + 1013904223u;
+        std::swap(v[i], v[(s >> 8) % (uint32_t) (i + 1)]);
+    }
+    oph::write(t, v);
 }
 
 } // namespace nnt
