@@ -88,8 +88,17 @@ struct ggml_backend_reg {
     void *             context;
 };
 
+// Same type, shape and strides: the two tensors' bytes can be copied one onto the other as is.
+inline bool ggml_backend_same_layout(const ggml_tensor * a, const ggml_tensor * b) {
+    return a->type == b->type && ggml_are_same_shape(a, b) && ggml_are_same_stride(a, b);
+}
+
 // The buffer-type of host memory: plain aligned allocations, readable by the CPU directly.
 bool ggml_backend_buft_is_cpu(ggml_backend_buffer_type_t buft);
+
+// ggml_gallocr_reserve_n followed by ggml_gallocr_alloc_graph, planning the graph once.
+bool ggml_gallocr_reserve_and_alloc_n(ggml_gallocr_t galloc, ggml_cgraph * graph, const int * node_buffer_ids,
+                                      const int * leaf_buffer_ids);
 
 // Whether buffer is one of the graph allocator's own buffers.
 bool ggml_gallocr_owns_buffer(ggml_gallocr_t galloc, const ggml_backend_buffer * buffer);

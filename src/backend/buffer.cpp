@@ -141,7 +141,7 @@ void ggml_backend_tensor_memset(ggml_tensor * tensor, uint8_t value, size_t offs
 
 // Raw copy of src's memory range into dst's: both must have the same layout.
 void ggml_backend_tensor_copy(ggml_tensor * src, ggml_tensor * dst) {
-    if (src->type != dst->type || !ggml_are_same_shape(src, dst) || !ggml_are_same_stride(src, dst)) {
+    if (!ggml_backend_same_layout(src, dst)) {
         ggml_op_misuse(__FILE__, __LINE__, "ggml_backend_tensor_copy", "same type, shape and strides", src, dst);
     }
     if (src == dst) return;

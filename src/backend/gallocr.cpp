@@ -91,8 +91,9 @@ bool op_can_run_in_place(ggml_op op) {
     }
 }
 
-bool same_layout(const ggml_tensor * a, const ggml_tensor * b) {
-    return a->type == b->type && ggml_are_same_shape(a, b) && ggml_are_same_stride(a, b);
+// Tensors whose contents the caller may still need: never overwritten by an in-place op.
+bool must_keep(const ggml_tensor * t) {
+    return t->flags & (GGML_TENSOR_FLAG_INPUT | GGML_TENSOR_FLAG_OUTPUT | GGML_TENSOR_FLAG_PARAM);
 }
 
 } // namespace
@@ -145,8 +146,8 @@ struct ggml_gallocr {
         if (np.planned || node->view_src || !places(node) || !op_can_run_in_place(node->op)) return false;
         for (int s = 0; s < GGML_MAX_SRC; ++s) {
             ggml_tensor * parent = node->src[s];
-            if (!parent || parent->op == GGML_OP_NONE || !same_layout(node, parent)) continue;
-            if (parent->flags & (GGML_TENSOR_FLAG_INPUT | GGML_TENSOR_FLAG_OUTPUT | GGML_TENSOR_FLAG_PARAM)) continue;
+            if (!parent || parent->op == GGML_OP_NONE || !ggml_backend_same_layout(node, parent)) continue;
+            if (must_keep(parent)) continue;
             tensor_plan & pp = plan_of(parent);
             if (pp.n_children != 1 || pp.n_views != 0) continue;
             ggml_tensor * owner = parent;
@@ -156,7 +157,7 @@ struct ggml_gallocr {
                 tensor_plan & op = plan_of(owner);
                 if (parent->view_offs != 0 || op.n_views != 1 || op.n_children != 0 ||
                     ggml_nbytes(owner) != ggml_nbytes(parent)) continue;
-                if (owner->flags & (GGML_TENSOR_FLAG_INPUT | GGML_TENSOR_FLAG_OUTPUT | GGML_TENSOR_FLAG_PARAM)) continue;
+                if (must_keep(owner)) continue;
             }
             tensor_plan & op = plan_of(owner);
             if (!op.holds || op.buffer_id != np.buffer_id) continue;
@@ -257,6 +258,13 @@ struct ggml_gallocr {
         if (t->data == nullptr || owns_buffer(t->buffer)) ggml_backend_view_init(t);
     }
 
+    // Sets buffer and data of the graph's tensors from the current plan.
+    void place_graph(ggml_cgraph * graph) {
+        for (ggml_backend_buffer_t b : buffers) if (b) ggml_backend_buffer_reset(b);
+        for_each_tensor(graph, [&](ggml_tensor * t) { place(t); });
+        for_each_tensor(graph, [&](ggml_tensor * t) { place_view(t); });
+    }
+
     template <typename F> void for_each_tensor(ggml_cgraph * graph, F f) {
         for (int i = 0; i < graph->n_leafs; ++i) f(graph->leafs[i]);
         for (int i = 0; i < graph->n_nodes; ++i) {
@@ -310,9 +318,14 @@ bool ggml_gallocr_alloc_graph(ggml_gallocr_t galloc, ggml_cgraph * graph) {
     }
     galloc->plan_graph(graph);
     if (!galloc->ensure_buffers(true)) return false;
-    for (ggml_backend_buffer_t b : galloc->buffers) if (b) ggml_backend_buffer_reset(b);
-    galloc->for_each_tensor(graph, [&](ggml_tensor * t) { galloc->place(t); });
-    galloc->for_each_tensor(graph, [&](ggml_tensor * t) { galloc->place_view(t); });
+    galloc->place_graph(graph);
+    return true;
+}
+
+bool ggml_gallocr_reserve_and_alloc_n(ggml_gallocr_t galloc, ggml_cgraph * graph, const int * node_buffer_ids,
+                                      const int * leaf_buffer_ids) {
+    if (!ggml_gallocr_reserve_n(galloc, graph, node_buffer_ids, leaf_buffer_ids)) return false;
+    galloc->place_graph(graph); // the plan reserve_n made is the one to apply
     return true;
 }
 

@@ -10,6 +10,13 @@
 
 namespace {
 
+// Appends x unless already present; returns whether it was added.
+template <typename T> bool push_unique(std::vector<T> & v, T x) {
+    for (T y : v) if (y == x) return false;
+    v.push_back(x);
+    return true;
+}
+
 struct registry {
     std::vector<ggml_backend_reg_t> regs;
     std::vector<ggml_backend_dev_t> devices;
@@ -17,14 +24,8 @@ struct registry {
     registry() { add_reg(ggml_backend_cpu_reg()); }
 
     void add_reg(ggml_backend_reg_t reg) {
-        for (ggml_backend_reg_t r : regs) if (r == reg) return;
-        regs.push_back(reg);
-        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); ++i) add_device(ggml_backend_reg_dev_get(reg, i));
-    }
-
-    void add_device(ggml_backend_dev_t dev) {
-        for (ggml_backend_dev_t d : devices) if (d == dev) return;
-        devices.push_back(dev);
+        if (!push_unique(regs, reg)) return;
+        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); ++i) push_unique(devices, ggml_backend_reg_dev_get(reg, i));
     }
 };
 
@@ -47,12 +48,8 @@ bool equal_ignoring_case(const char * a, const char * b) {
 void ggml_backend_device_register(ggml_backend_dev_t device) {
     std::lock_guard<std::mutex> lock(g_registry_mutex);
     registry & r = get_registry();
-    if (device->reg) {
-        bool known = false;
-        for (ggml_backend_reg_t reg : r.regs) known = known || reg == device->reg;
-        if (!known) r.regs.push_back(device->reg);
-    }
-    r.add_device(device);
+    if (device->reg) push_unique(r.regs, device->reg);
+    push_unique(r.devices, device);
 }
 
 size_t ggml_backend_reg_count(void) {

@@ -239,10 +239,13 @@ struct ggml_backend_sched {
         }
     }
 
+    // Points the split's nodes at the copies (or back at the originals).
+    static void substitute(const sched_split & split, bool on) {
+        for (const sched_substitution & s : split.subs) s.node->src[s.slot] = on ? s.copy : s.original;
+    }
+
     void substitute(bool on) {
-        for (sched_split & split : splits) {
-            for (const sched_substitution & s : split.subs) s.node->src[s.slot] = on ? s.copy : s.original;
-        }
+        for (const sched_split & split : splits) substitute(split, on);
     }
 
     void split_graph(ggml_cgraph * graph) {
@@ -252,8 +255,9 @@ struct ggml_backend_sched {
 
     bool allocate(bool place_tensors) {
         substitute(true);
-        bool ok = ggml_gallocr_reserve_n(galloc, alloc_graph, node_ids.data(), leaf_ids.data());
-        if (ok && place_tensors) ok = ggml_gallocr_alloc_graph(galloc, alloc_graph);
+        const bool ok = place_tensors
+                            ? ggml_gallocr_reserve_and_alloc_n(galloc, alloc_graph, node_ids.data(), leaf_ids.data())
+                            : ggml_gallocr_reserve_n(galloc, alloc_graph, node_ids.data(), leaf_ids.data());
         substitute(false);
         return ok;
     }
@@ -261,7 +265,7 @@ struct ggml_backend_sched {
     ggml_status compute_split(sched_split & split) {
         ggml_backend_t backend = backends[split.backend_id];
         for (const sched_copy & c : split.inputs) ggml_backend_tensor_copy(c.src, c.copy);
-        for (const sched_substitution & s : split.subs) s.node->src[s.slot] = s.copy;
+        substitute(split, true);
 
         ggml_status status = GGML_STATUS_SUCCESS;
         const int count = (int) split.nodes.size();
@@ -286,7 +290,7 @@ struct ggml_backend_sched {
             i = j + 1;
         }
 
-        for (const sched_substitution & s : split.subs) s.node->src[s.slot] = s.original;
+        substitute(split, false);
         return status;
     }
 
