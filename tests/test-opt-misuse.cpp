@@ -25,10 +25,7 @@ static ggml_opt_optimizer_params fixed_pars(void *) { return g_pars; }
 static void one_step(ggml_opt_optimizer_type optim) {
     opth::cpu_sched cpu;
     opth::one_param_model m(ggml_backend_sched_get_backend(cpu.sched, 0), 1, 0.0f);
-    ggml_opt_params params = ggml_opt_default_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
-    params.ctx_compute  = m.ctx_compute;
-    params.inputs       = m.inputs;
-    params.outputs      = m.outputs;
+    ggml_opt_params params = m.opt_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
     params.optimizer    = optim;
     params.get_opt_pars = fixed_pars;
     ggml_opt_context_t ctx = ggml_opt_init(params);
@@ -78,10 +75,7 @@ static void test_call_order() {
         return [fn] {
             opth::cpu_sched cpu;
             opth::one_param_model m(ggml_backend_sched_get_backend(cpu.sched, 0), 1, 0.0f);
-            ggml_opt_params params = ggml_opt_default_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
-            params.ctx_compute = m.ctx_compute;
-            params.inputs      = m.inputs;
-            params.outputs     = m.outputs;
+            ggml_opt_params params = m.opt_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
             ggml_opt_context_t ctx = ggml_opt_init(params);
             fn(ctx, m);
         };
@@ -110,10 +104,7 @@ static void test_call_order() {
     expect_abort("backward on a forward-only context", [] {
         opth::cpu_sched cpu;
         opth::one_param_model m(ggml_backend_sched_get_backend(cpu.sched, 0), 1, 0.0f);
-        ggml_opt_params params = ggml_opt_default_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
-        params.ctx_compute = m.ctx_compute;
-        params.inputs      = m.inputs;
-        params.outputs     = m.outputs;
+        ggml_opt_params params = m.opt_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
         params.build_type  = GGML_OPT_BUILD_TYPE_FORWARD;
         ggml_opt_alloc(ggml_opt_init(params), true);
     }, {"ggml_opt_alloc", "forward"});
@@ -144,10 +135,7 @@ static void test_dataset_misuse() {
     expect_abort("epoch split not a multiple of the batch", [] {
         opth::cpu_sched cpu;
         opth::one_param_model m(ggml_backend_sched_get_backend(cpu.sched, 0), 2, 0.0f);
-        ggml_opt_params params = ggml_opt_default_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
-        params.ctx_compute = m.ctx_compute;
-        params.inputs      = m.inputs;
-        params.outputs     = m.outputs;
+        ggml_opt_params params = m.opt_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
         ggml_opt_context_t ctx = ggml_opt_init(params);
         ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, 0, 6, 1);
         ggml_opt_epoch(ctx, ds, nullptr, nullptr, 3, nullptr, nullptr);

@@ -28,10 +28,7 @@ static ggml_opt_optimizer_params exact_step_pars(void *) {
 static ggml_opt_context_t make_context(ggml_backend_sched_t sched, opth::one_param_model & m, ggml_opt_optimizer_type optim,
                                        ggml_opt_loss_type loss, int32_t opt_period,
                                        ggml_opt_get_optimizer_params pars = exact_step_pars) {
-    ggml_opt_params params = ggml_opt_default_params(sched, loss);
-    params.ctx_compute  = m.ctx_compute;
-    params.inputs       = m.inputs;
-    params.outputs      = m.outputs;
+    ggml_opt_params params = m.opt_params(sched, loss);
     params.optimizer    = optim;
     params.opt_period   = opt_period;
     params.get_opt_pars = pars;
@@ -269,10 +266,7 @@ static void test_epoch_vs_fit(ggml_backend_sched_t sched, ggml_opt_optimizer_typ
         opth::one_param_model m(ggml_backend_sched_get_backend(sched, 0), 1, W0);
         ggml_opt_dataset_t ds = make_labelled_dataset();
         int64_t epoch = 1;
-        ggml_opt_params params = ggml_opt_default_params(sched, GGML_OPT_LOSS_TYPE_MEAN_SQUARED_ERROR);
-        params.ctx_compute     = m.ctx_compute;
-        params.inputs          = m.inputs;
-        params.outputs         = m.outputs;
+        ggml_opt_params params = m.opt_params(sched, GGML_OPT_LOSS_TYPE_MEAN_SQUARED_ERROR);
         params.opt_period      = 2;
         params.optimizer       = optim;
         params.get_opt_pars    = fit_pars;
@@ -535,10 +529,7 @@ static void test_adamw_bias_correction(ggml_backend_sched_t sched) {
 // Keeping forward activations alive (gradient checkpointing) changes memory use, not results.
 static void test_checkpointing(ggml_backend_sched_t sched) {
     opth::one_param_model m(ggml_backend_sched_get_backend(sched, 0), 1, W0);
-    ggml_opt_params params = ggml_opt_default_params(sched, GGML_OPT_LOSS_TYPE_SUM);
-    params.ctx_compute              = m.ctx_compute;
-    params.inputs                   = m.inputs;
-    params.outputs                  = m.outputs;
+    ggml_opt_params params = m.opt_params(sched, GGML_OPT_LOSS_TYPE_SUM);
     params.get_opt_pars             = exact_step_pars;
     params.grad_checkpoint_interval = 1;
     ggml_opt_context_t ctx = ggml_opt_init(params);

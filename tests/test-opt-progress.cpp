@@ -121,10 +121,7 @@ static void test_fit_output() {
 static void test_callback_not_a_terminal() {
     opth::cpu_sched cpu;
     opth::one_param_model m(ggml_backend_sched_get_backend(cpu.sched, 0), 2, 0.0f);
-    ggml_opt_params params = ggml_opt_default_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
-    params.ctx_compute = m.ctx_compute;
-    params.inputs      = m.inputs;
-    params.outputs     = m.outputs;
+    ggml_opt_params params = m.opt_params(cpu.sched, GGML_OPT_LOSS_TYPE_SUM);
     params.build_type  = GGML_OPT_BUILD_TYPE_FORWARD;
     ggml_opt_context_t ctx = ggml_opt_init(params);
     ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, 0, 4, 1);

@@ -135,7 +135,9 @@ bool mnist_images_load(const std::string & fname, mnist_images & images, std::st
         return false;
     }
     images.n = dims[0];
-    images.pixels.assign(bytes.begin() + 16, bytes.end());
+    // drop the header in place and keep the buffer: no second 47 MB copy of the pixels
+    bytes.erase(bytes.begin(), bytes.begin() + 16);
+    images.pixels = std::move(bytes);
     return true;
 }
 
@@ -159,7 +161,8 @@ bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::st
         }
     }
     labels.n = dims[0];
-    labels.values.assign(bytes.begin() + 8, bytes.end());
+    bytes.erase(bytes.begin(), bytes.begin() + 8);
+    labels.values = std::move(bytes);
     return true;
 }
 

@@ -95,6 +95,14 @@ struct one_param_model {
         ggml_free(ctx_static);
         ggml_free(ctx_compute);
     }
+    // Default optimizer parameters with this model's graph as inputs -> outputs.
+    ggml_opt_params opt_params(ggml_backend_sched_t sched, ggml_opt_loss_type loss) const {
+        ggml_opt_params params = ggml_opt_default_params(sched, loss);
+        params.ctx_compute = ctx_compute;
+        params.inputs      = inputs;
+        params.outputs     = outputs;
+        return params;
+    }
     one_param_model(const one_param_model &) = delete;
     one_param_model & operator=(const one_param_model &) = delete;
 };
