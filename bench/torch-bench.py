@@ -12,7 +12,6 @@ held out and evaluated after every epoch, 2 threads. The last lines are machine-
 """
 
 import argparse
-import math
 import os
 import resource
 import sys
@@ -23,44 +22,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples", "mnist"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 import mnist_data  # noqa: E402
 import mnist_torch  # noqa: E402
-
-
-def train_timed(model, x, y, epochs, batch_size, lr, val_split, seed):
-    """mnist_torch.train with one clock reading per epoch; returns the list of epoch seconds."""
-    gen = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(x), generator=gen)
-    nbatches = len(x) // batch_size
-    ntrain = int(math.floor((1.0 - val_split) * nbatches + 1e-6)) * batch_size
-    x_train, y_train = x[perm[:ntrain]], y[perm[:ntrain]]
-    x_val, y_val = x[perm[ntrain:]], y[perm[ntrain:]]
-
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-    times = []
-    for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
-        model.train()
-        order = torch.randperm(ntrain, generator=gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, ntrain, batch_size):
-            idx = order[i:i + batch_size]
-            logits = model(x_train[idx])
-            loss = F.cross_entropy(logits, y_train[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += (logits.argmax(1) == y_train[idx]).sum().item()
-        msg = f"epoch {epoch}/{epochs}: train loss={loss_sum / ntrain:.5f} acc={100.0 * correct / ntrain:.2f}%"
-        if len(x_val) > 0:
-            r = mnist_torch.evaluate(model, x_val, y_val)
-            msg += f", val acc={100.0 * r['accuracy']:.2f}%"
-        times.append(time.perf_counter() - t0)
-        print(f"{msg} ({times[-1]:.3f} s)", flush=True)
-    return times
 
 
 def main():
@@ -75,8 +39,7 @@ def main():
     torch.set_num_threads(args.threads)
     mnist_torch.seed_everything(args.seed)
 
-    train_images, train_labels = mnist_data.load_split(args.data_dir, "train")
-    test_images, test_labels = mnist_data.load_split(args.data_dir, "test")
+    train_images, train_labels, test_images, test_labels = mnist_data.load_train_test(args.data_dir)
     x_train = torch.from_numpy(mnist_data.images_to_float(train_images))
     y_train = torch.from_numpy(train_labels.astype(np.int64))
     x_test = torch.from_numpy(mnist_data.images_to_float(test_images))
@@ -89,7 +52,9 @@ def main():
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')}", flush=True)
-    times = train_timed(model, x_train, y_train, args.epochs, 1000, 1e-3, 0.05, args.seed)
+    times = []
+    mnist_torch.train(model, x_train, y_train, args.epochs, batch_size=1000, lr=1e-3, val_split=0.05,
+                      seed=args.seed, log=lambda s: print(s, flush=True), epoch_times=times)
     epoch_s = sum(times[1:]) / len(times[1:]) if len(times) > 1 else times[0]
 
     mnist_torch.evaluate(model, x_test[:500], y_test[:500])  # warm-up, as the timed pass must not pay it

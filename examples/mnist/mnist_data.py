@@ -103,19 +103,17 @@ def project_root():
     return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
-def resolve_data_dir(data_dir):
-    """data_dir itself, or (None) data/MNIST/raw in the project, filled by scripts/get-mnist.sh."""
-    if data_dir is not None:
-        return data_dir
-    target = os.path.join(project_root(), "data", "MNIST", "raw")
-    try:
-        load_split(target, "train")
-        load_split(target, "test")
-        return target
-    except MNISTDataError:
-        pass
-    script = os.path.join(project_root(), "scripts", "get-mnist.sh")
-    print(f"fetching MNIST into {target} with {script}", file=sys.stderr)
-    if subprocess.call(["bash", script, target]) != 0:
-        raise MNISTDataError(f"{script} could not provide MNIST in {target}")
-    return target
+def load_train_test(data_dir):
+    """(train images, train labels, test images, test labels) from data_dir or, when it is None, from
+    data/MNIST/raw in the project, which scripts/get-mnist.sh fills when it cannot be read."""
+    if data_dir is None:
+        data_dir = os.path.join(project_root(), "data", "MNIST", "raw")
+        try:
+            return load_split(data_dir, "train") + load_split(data_dir, "test")
+        except MNISTDataError:
+            pass
+        script = os.path.join(project_root(), "scripts", "get-mnist.sh")
+        print(f"fetching MNIST into {data_dir} with {script}", file=sys.stderr)
+        if subprocess.call(["bash", script, data_dir]) != 0:
+            raise MNISTDataError(f"{script} could not provide MNIST in {data_dir}")
+    return load_split(data_dir, "train") + load_split(data_dir, "test")

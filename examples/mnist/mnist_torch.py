@@ -140,11 +140,12 @@ def seed_everything(seed):
     np.random.seed(seed % 2**32)
 
 
-def train(model, x, y, epochs, batch_size, lr, val_split, seed, log=print):
+def train(model, x, y, epochs, batch_size, lr, val_split, seed, log=print, epoch_times=None):
     """AdamW (ggml's defaults: betas 0.9/0.999, eps 1e-8, no weight decay) on mini-batches.
 
     As mnist-train: one shuffle sets the last val_split of the data aside for validation, and the
-    training part is reshuffled every epoch. Returns the training time in seconds.
+    training part is reshuffled every epoch. Returns the training time in seconds; a list passed as
+    epoch_times receives the seconds of each epoch, its validation included.
     """
     gen = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(x)
@@ -160,6 +161,7 @@ def train(model, x, y, epochs, batch_size, lr, val_split, seed, log=print):
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     t_start = time.time()
     for epoch in range(1, epochs + 1):
+        t_epoch = time.perf_counter()
         model.train()
         order = torch.randperm(ntrain, generator=gen)
         loss_sum, correct = 0.0, 0
@@ -176,6 +178,8 @@ def train(model, x, y, epochs, batch_size, lr, val_split, seed, log=print):
         if len(x_val) > 0:
             r = evaluate(model, x_val, y_val)
             msg += f", val loss={r['loss']:.5f} acc={100.0 * r['accuracy']:.2f}%"
+        if epoch_times is not None:
+            epoch_times.append(time.perf_counter() - t_epoch)
         log(f"{msg} ({time.time() - t_start:.1f} s)")
     return time.time() - t_start
 
@@ -251,9 +255,7 @@ def run_cli(arch, default_epochs, default_batch_size, argv=None):
     seed_everything(seed)
 
     try:
-        data_dir = mnist_data.resolve_data_dir(args.data_dir)
-        train_images, train_labels = mnist_data.load_split(data_dir, "train")
-        test_images, test_labels = mnist_data.load_split(data_dir, "test")
+        train_images, train_labels, test_images, test_labels = mnist_data.load_train_test(args.data_dir)
     except mnist_data.MNISTDataError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

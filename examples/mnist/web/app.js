@@ -378,11 +378,7 @@ async function main() {
         if (!state.available.fc && state.available.cnn) $('model-cnn').checked = true;
         state.fcBytes = fc;
         $('model-note').textContent = notes.join('; ');
-        const pi = MnistPre.copyToHeap(M, images), pl = MnistPre.copyToHeap(M, labels);
-        const n = M._web_set_test_set(pi, images.length, pl, labels.length);
-        M._free(pi);
-        M._free(pl);
-        if (n < 0) throw new Error(lastError());
+        MnistPre.setDataset(M, '_web_set_test_set', images, labels);
         status.textContent = '';
         setTraining(false);
         document.body.dataset.ready = '1';

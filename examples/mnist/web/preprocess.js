@@ -116,7 +116,21 @@
         return ptr;
     }
 
-    const api = { HW, axisWeights, resizeArea, rgbaToGray, boundingBox, downsample, mnistPreprocess, fetchGunzip, copyToHeap };
+    // Hands an IDX image file and label file to the module's setter fn ('_web_set_train_set' or
+    // '_web_set_test_set'); returns the number of images, throwing the module's error on failure.
+    function setDataset(module, fn, images, labels) {
+        const pi = copyToHeap(module, images), pl = copyToHeap(module, labels);
+        const n = module[fn](pi, images.length, pl, labels.length);
+        module._free(pi);
+        module._free(pl);
+        if (n < 0) throw new Error(module.UTF8ToString(module._web_last_error()));
+        return n;
+    }
+
+    const api = {
+        HW, axisWeights, resizeArea, rgbaToGray, boundingBox, downsample, mnistPreprocess, fetchGunzip, copyToHeap,
+        setDataset,
+    };
     if (typeof module !== 'undefined' && module.exports) module.exports = api;
     else root.MnistPre = api;
 })(typeof self !== 'undefined' ? self : this);

@@ -18,15 +18,6 @@ async function loadModule() {
     return modulePromise;
 }
 
-function setSet(M, fn, images, labels) {
-    const pi = MnistPre.copyToHeap(M, images), pl = MnistPre.copyToHeap(M, labels);
-    const n = M[fn](pi, images.length, pl, labels.length);
-    M._free(pi);
-    M._free(pl);
-    if (n < 0) throw new Error(M.UTF8ToString(M._web_last_error()));
-    return n;
-}
-
 async function loadData(M) {
     if (dataLoaded) return;
     postMessage({ type: 'status', text: 'Loading the MNIST training set...' });
@@ -34,8 +25,8 @@ async function loadData(M) {
         'data/train-images-idx3-ubyte.gz', 'data/train-labels-idx1-ubyte.gz',
         'data/t10k-images-idx3-ubyte.gz', 'data/t10k-labels-idx1-ubyte.gz',
     ].map(MnistPre.fetchGunzip));
-    setSet(M, '_web_set_train_set', ti, tl);
-    setSet(M, '_web_set_test_set', vi, vl);
+    MnistPre.setDataset(M, '_web_set_train_set', ti, tl);
+    MnistPre.setDataset(M, '_web_set_test_set', vi, vl);
     dataLoaded = true;
 }
 
