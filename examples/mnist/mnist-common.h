@@ -65,12 +65,16 @@ bool mnist_read_file(const std::string & fname, std::vector<uint8_t> & bytes, st
 // IDX readers: check magic, dimensions, counts against the file size and label range.
 bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err);
 bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::string & err);
+// The same checks on IDX bytes already in memory (name is used in messages).
+bool mnist_images_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err);
+bool mnist_labels_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_labels & labels, std::string & err);
 
 // Checks that images and labels belong together and fit the dataset's shard size.
 bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard, std::string & err);
 
-// Dataset with F32 pixels scaled to [0, 1] and one-hot F32 labels.
-ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard);
+// Dataset with F32 pixels scaled to [0, 1] and one-hot F32 labels; only the first n images when n >= 0.
+ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard,
+                                      int64_t n = -1);
 
 // Prints one image: 24-bit colour blocks on a colour terminal, '#'/'_' otherwise.
 void mnist_image_print(FILE * f, const mnist_images & images, int64_t iex);

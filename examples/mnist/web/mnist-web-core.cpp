@@ -8,60 +8,11 @@
 #include <cmath>
 #include <cstring>
 
-static uint32_t read_be32(const uint8_t * p) {
-    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
-}
-
 bool mnist_web_set_parse(const uint8_t * images, size_t images_size, const uint8_t * labels, size_t labels_size,
                          mnist_web_set & set, std::string & err) {
-    if (images_size < 16 || read_be32(images) != 0x00000803) {
-        err = "images: not an IDX image file (bad magic number)";
-        return false;
-    }
-    if (labels_size < 8 || read_be32(labels) != 0x00000801) {
-        err = "labels: not an IDX label file (bad magic number)";
-        return false;
-    }
-    const uint32_t n = read_be32(images + 4);
-    if (read_be32(images + 8) != MNIST_HW || read_be32(images + 12) != MNIST_HW) {
-        err = "images: expected 28x28 images";
-        return false;
-    }
-    if (images_size != 16 + (size_t) n*MNIST_NINPUT) {
-        err = "images: file size does not match the image count";
-        return false;
-    }
-    if (read_be32(labels + 4) != n || labels_size != 8 + (size_t) n) {
-        err = "labels: count does not match the images";
-        return false;
-    }
-    for (uint32_t i = 0; i < n; ++i) {
-        if (labels[8 + i] > 9) {
-            err = "labels: label out of range 0..9";
-            return false;
-        }
-    }
-    set.n = n;
-    set.pixels.assign(images + 16, images + images_size);
-    set.labels.assign(labels + 8, labels + labels_size);
-    return true;
-}
-
-ggml_opt_dataset_t mnist_web_dataset(const mnist_web_set & set, int64_t n) {
-    GGML_ASSERT(n > 0 && n <= set.n);
-    ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, MNIST_NINPUT, MNIST_NCLASSES, n,
-                                                  MNIST_NDATA_SHARD);
-    GGML_ASSERT(ds != nullptr);
-    float * data = (float *) ggml_get_data(ggml_opt_dataset_data(ds));
-    for (int64_t i = 0; i < n*MNIST_NINPUT; ++i) {
-        data[i] = set.pixels[i] / 255.0f;
-    }
-    float * onehot = (float *) ggml_get_data(ggml_opt_dataset_labels(ds));
-    std::fill(onehot, onehot + n*MNIST_NCLASSES, 0.0f);
-    for (int64_t i = 0; i < n; ++i) {
-        onehot[i*MNIST_NCLASSES + set.labels[i]] = 1.0f;
-    }
-    return ds;
+    return mnist_images_parse("images", std::vector<uint8_t>(images, images + images_size), set.images, err) &&
+           mnist_labels_parse("labels", std::vector<uint8_t>(labels, labels + labels_size), set.labels, err) &&
+           mnist_data_check(set.images, set.labels, /*ndata_shard =*/ 0, err);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,9 +94,9 @@ bool mnist_web_trainer::start(const mnist_web_set & train, int64_t n_train, cons
         err = "the logical batch must be a multiple of the physical batch, itself a multiple of 10";
         return false;
     }
-    if (n_train < nbatch_logical || n_train > train.n || n_train % nbatch_logical != 0) {
+    if (n_train < nbatch_logical || n_train > train.n() || n_train % nbatch_logical != 0) {
         err = "the number of training images must be a multiple of the logical batch and at most " +
-              std::to_string(train.n);
+              std::to_string(train.n());
         return false;
     }
     std::unique_ptr<mnist_model> model(new mnist_model);
@@ -171,7 +122,7 @@ bool mnist_web_trainer::start(const mnist_web_set & train, int64_t n_train, cons
     op.opt_period  = nbatch_logical / nbatch_physical;
     op.seed        = seed;
     opt_ctx_  = ggml_opt_init(op);
-    train_ds_ = mnist_web_dataset(train, n_train);
+    train_ds_ = mnist_dataset_from(train.images, train.labels, MNIST_NDATA_SHARD, n_train);
     model_    = std::move(model);
     return true;
 }
@@ -205,7 +156,7 @@ double mnist_web_trainer::test_accuracy(const mnist_web_set & test, int64_t n) {
     GGML_ASSERT(opt_ctx_ && "start training first");
     if (test_ds_ == nullptr || test_n_ != n) {
         if (test_ds_) ggml_opt_dataset_free(test_ds_);
-        test_ds_ = mnist_web_dataset(test, n);
+        test_ds_ = mnist_dataset_from(test.images, test.labels, MNIST_NDATA_SHARD, n);
         test_n_  = n;
     }
     ggml_opt_result_t result = ggml_opt_result_init();

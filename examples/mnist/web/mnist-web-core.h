@@ -22,17 +22,14 @@
 
 // One set of IDX images and labels held in memory (parsed from uncompressed IDX bytes).
 struct mnist_web_set {
-    int64_t              n = 0;
-    std::vector<uint8_t> pixels; // n * 784
-    std::vector<uint8_t> labels; // n
+    mnist_images images;
+    mnist_labels labels;
+    int64_t n() const { return images.n; }
 };
 
-// Parses uncompressed IDX image and label files; checks magic numbers, sizes and label range.
+// Parses uncompressed IDX image and label files with the checks of the native programs.
 bool mnist_web_set_parse(const uint8_t * images, size_t images_size, const uint8_t * labels, size_t labels_size,
                          mnist_web_set & set, std::string & err);
-
-// The first n images of a set as a dataset (F32 pixels in [0, 1], one-hot labels).
-ggml_opt_dataset_t mnist_web_dataset(const mnist_web_set & set, int64_t n);
 
 // A model with a physical batch of one image, loaded once and evaluated on demand.
 class mnist_web_predictor {

@@ -98,7 +98,7 @@ EMSCRIPTEN_KEEPALIVE int web_predict(int slot, const float * pixels, float * pro
 }
 
 static int set_data(mnist_web_set & set, const uint8_t * images, int images_size, const uint8_t * labels, int labels_size) {
-    return mnist_web_set_parse(images, images_size, labels, labels_size, set, g_error) ? (int) set.n : -1;
+    return mnist_web_set_parse(images, images_size, labels, labels_size, set, g_error) ? (int) set.n() : -1;
 }
 
 // Uncompressed IDX files; return the number of images.
@@ -112,18 +112,18 @@ EMSCRIPTEN_KEEPALIVE int web_set_train_set(const uint8_t * images, int images_si
 EMSCRIPTEN_KEEPALIVE void web_seed(unsigned seed) { g_rng.seed(seed); }
 
 EMSCRIPTEN_KEEPALIVE int web_random_test_index() {
-    if (g_test.n == 0) return -1;
-    return (int) std::uniform_int_distribution<int64_t>(0, g_test.n - 1)(g_rng);
+    if (g_test.n() == 0) return -1;
+    return (int) std::uniform_int_distribution<int64_t>(0, g_test.n() - 1)(g_rng);
 }
 
 // Writes test image i as 784 floats in [0, 1]; returns its label.
 EMSCRIPTEN_KEEPALIVE int web_test_image(int i, float * pixels) {
-    if (i < 0 || i >= g_test.n) {
+    if (i < 0 || i >= g_test.n()) {
         g_error = "test image index out of range";
         return -1;
     }
-    for (int k = 0; k < MNIST_NINPUT; ++k) pixels[k] = g_test.pixels[(size_t) i*MNIST_NINPUT + k] / 255.0f;
-    return g_test.labels[i];
+    for (int k = 0; k < MNIST_NINPUT; ++k) pixels[k] = g_test.images.pixels[(size_t) i*MNIST_NINPUT + k] / 255.0f;
+    return g_test.labels.values[i];
 }
 
 // Starts training the FC model on the first n_train training images, from random weights
