@@ -134,6 +134,44 @@ void check_no_live_overlap(ggml_cgraph * gf, ggml_backend_buffer_t buf, int * n_
 
 } // namespace
 
+// A graph allocated again after a larger graph made the allocator replace its buffer: the first
+// graph's tensors (and views of them) still point at the replaced buffer and must be placed anew,
+// not left pointing into freed memory.
+static void test_realloc_after_growth(ggml_backend_t backend) {
+    ggml_init_params pw = {4 * ggml_tensor_overhead(), nullptr, true};
+    ggml_context * cw = ggml_init(pw);
+    ggml_tensor * x = ggml_new_tensor_1d(cw, GGML_TYPE_F32, 4);
+    ggml_backend_buffer_t wbuf = ggml_backend_alloc_ctx_tensors(cw, backend);
+    const float xv[4] = {1, 2, 3, 4};
+    ggml_backend_tensor_set(x, xv, 0, sizeof xv);
+
+    ggml_init_params pc = {16 * ggml_tensor_overhead() + 2 * ggml_graph_overhead(), nullptr, true};
+    ggml_context * cc = ggml_init(pc);
+    ggml_tensor * y = ggml_scale(cc, ggml_view_1d(cc, ggml_scale(cc, x, 2.0f), 2, 2 * sizeof(float)), 10.0f);
+    ggml_cgraph * small = ggml_new_graph(cc);
+    ggml_build_forward_expand(small, y);
+    ggml_tensor * big_in = ggml_new_tensor_1d(cc, GGML_TYPE_F32, 1 << 16);
+    ggml_set_input(big_in);
+    ggml_cgraph * large = ggml_new_graph(cc);
+    ggml_build_forward_expand(large, ggml_scale(cc, big_in, 1.0f));
+
+    ggml_gallocr_t galloc = ggml_gallocr_new(ggml_backend_get_default_buffer_type(backend));
+    BT_CHECK(ggml_gallocr_alloc_graph(galloc, small));
+    const size_t small_size = ggml_gallocr_get_buffer_size(galloc, 0);
+    BT_CHECK(ggml_gallocr_alloc_graph(galloc, large));
+    BT_CHECK(ggml_gallocr_get_buffer_size(galloc, 0) > small_size); // the buffer was replaced
+    BT_CHECK(ggml_gallocr_alloc_graph(galloc, small));
+    BT_CHECK(ggml_backend_graph_compute(backend, small) == GGML_STATUS_SUCCESS);
+    float out[2] = {0, 0};
+    ggml_backend_tensor_get(y, out, 0, sizeof out);
+    BT_CHECK(out[0] == 60.0f && out[1] == 80.0f); // (3, 4) * 2 * 10
+
+    ggml_gallocr_free(galloc);
+    ggml_free(cc);
+    ggml_backend_buffer_free(wbuf);
+    ggml_free(cw);
+}
+
 int main() {
     ggml_backend_t backend = ggml_backend_cpu_init();
     ggml_backend_cpu_set_n_threads(backend, 2);
@@ -208,6 +246,7 @@ int main() {
     ggml_free(plain.ctx);
     ggml_backend_buffer_free(w.buf);
     ggml_free(w.ctx);
+    test_realloc_after_growth(backend);
     ggml_backend_free(backend);
     return bt::finish();
 }

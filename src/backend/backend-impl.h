@@ -45,6 +45,10 @@ struct ggml_backend_buffer {
 ggml_backend_buffer_t ggml_backend_buffer_init(ggml_backend_buffer_type_t buft, ggml_backend_buffer_i iface,
                                                void * context, size_t size);
 
+// Frees a buffer's memory but keeps its object (size 0, no memory), so that its address stays
+// unique: tensors still pointing at it can be recognised. ggml_backend_buffer_free deletes it.
+void ggml_backend_buffer_release_memory(ggml_backend_buffer_t buffer);
+
 struct ggml_backend_i {
     const char * (*get_name)     (ggml_backend_t backend);
     void         (*free)         (ggml_backend_t backend);

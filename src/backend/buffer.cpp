@@ -47,6 +47,13 @@ ggml_backend_buffer_t ggml_backend_buffer_init(ggml_backend_buffer_type_t buft, 
 
 const char * ggml_backend_buffer_name(ggml_backend_buffer_t buffer) { return ggml_backend_buft_name(buffer->buft); }
 
+void ggml_backend_buffer_release_memory(ggml_backend_buffer_t buffer) {
+    if (buffer->iface.free_buffer) buffer->iface.free_buffer(buffer);
+    buffer->iface.free_buffer = nullptr;
+    buffer->context = nullptr;
+    buffer->size = 0;
+}
+
 void ggml_backend_buffer_free(ggml_backend_buffer_t buffer) {
     if (!buffer) return;
     if (buffer->iface.free_buffer) buffer->iface.free_buffer(buffer);

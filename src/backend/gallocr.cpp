@@ -101,6 +101,10 @@ bool must_keep(const ggml_tensor * t) {
 struct ggml_gallocr {
     std::vector<ggml_backend_buffer_type_t> bufts;
     std::vector<ggml_backend_buffer_t>      buffers;
+    // Buffers replaced by larger ones: memory released, objects kept until the allocator is freed,
+    // so tensors placed in them are still recognised as ours (and placed again) on the next
+    // allocation instead of keeping pointers into freed memory.
+    std::vector<ggml_backend_buffer_t>      retired;
     std::vector<offset_allocator>           allocators;
 
     std::unordered_map<const ggml_tensor *, tensor_plan> plans;
@@ -109,6 +113,7 @@ struct ggml_gallocr {
 
     bool owns_buffer(const ggml_backend_buffer * b) const {
         for (ggml_backend_buffer_t own : buffers) if (own && own == b) return true;
+        for (ggml_backend_buffer_t old : retired) if (old == b) return true;
         return false;
     }
 
@@ -234,7 +239,10 @@ struct ggml_gallocr {
             const size_t need = allocators[i].peak();
             if (buffers[i] && ggml_backend_buffer_get_size(buffers[i]) >= need) continue;
             if (may_grow_only && buffers.size() > 1) return false;
-            ggml_backend_buffer_free(buffers[i]);
+            if (buffers[i]) {
+                ggml_backend_buffer_release_memory(buffers[i]);
+                retired.push_back(buffers[i]);
+            }
             buffers[i] = ggml_backend_buft_alloc_buffer(bufts[i], need);
             if (!buffers[i]) {
                 GGML_LOG_ERROR("%s: failed to allocate %s buffer of %zu bytes\n", __func__, ggml_backend_buft_name(bufts[i]), need);
@@ -291,6 +299,7 @@ ggml_gallocr_t ggml_gallocr_new(ggml_backend_buffer_type_t buft) { return ggml_g
 void ggml_gallocr_free(ggml_gallocr_t galloc) {
     if (!galloc) return;
     for (ggml_backend_buffer_t b : galloc->buffers) ggml_backend_buffer_free(b);
+    for (ggml_backend_buffer_t b : galloc->retired) ggml_backend_buffer_free(b);
     delete galloc;
 }
 
