@@ -172,6 +172,11 @@ enum ggml_op {
     GGML_OP_SOFT_MAX_BACK,
     GGML_OP_IM2COL,
     GGML_OP_IM2COL_BACK,
+    GGML_OP_CONV_2D,
+    // the gradients of CONV_2D with respect to its input and its kernel (ggml's CONV_2D has no
+    // backward; these two are this library's own and are only built by automatic differentiation)
+    GGML_OP_CONV_2D_BACK_INPUT,
+    GGML_OP_CONV_2D_BACK_KERNEL,
     GGML_OP_POOL_2D,
     GGML_OP_POOL_2D_BACK,
 
@@ -464,6 +469,11 @@ GGML_API struct ggml_tensor * ggml_im2col_back(struct ggml_context * ctx, struct
 // a: kernel [KW, KH, IC, OC], b: data [W, H, IC, N] -> [OW, OH, OC, N]
 GGML_API struct ggml_tensor * ggml_conv_2d(struct ggml_context * ctx, struct ggml_tensor * a, struct ggml_tensor * b,
                                            int s0, int s1, int p0, int p1, int d0, int d1);
+// The same convolution as one op (GGML_OP_CONV_2D) that reads its input in place instead of
+// materialising im2col's columns; differentiable. a: kernel [KW, KH, IC, OC] (F32 or F16),
+// b: data [W, H, IC, N] (F32) -> [OW, OH, OC, N] (F32)
+GGML_API struct ggml_tensor * ggml_conv_2d_direct(struct ggml_context * ctx, struct ggml_tensor * a, struct ggml_tensor * b,
+                                                  int s0, int s1, int p0, int p1, int d0, int d1);
 
 enum ggml_op_pool {
     GGML_OP_POOL_MAX,

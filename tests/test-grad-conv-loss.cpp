@@ -1,10 +1,12 @@
-// Gradient rules of im2col, conv_2d (im2col + mul_mat + reshapes), pool_2d and
+// Gradient rules of im2col, conv_2d (im2col + mul_mat + reshapes), conv_2d_direct, pool_2d and
 // cross_entropy_loss against central finite differences of the forward graph, alone and chained
 // the way a small convolutional classifier uses them.
 
 #include "ggml.h"
 #include "nn-test-helpers.h"
 #include "op-harness.h"
+
+#include "cpu/gemm.h"
 
 #include <string>
 #include <vector>
@@ -74,6 +76,33 @@ void test_conv_2d_grad() {
     }
 }
 
+// The direct convolution's gradient ops, with the fast kernels (where the CPU has them) and with
+// the reference loops.
+void test_conv_2d_direct_grad() {
+    std::vector<conv_case> cases = k_cases;
+    cases.push_back({20, 4, 2, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1}); // rows longer than one vector
+    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_REFERENCE}) {
+        if (!cgml_gemm_force_isa(isa)) continue;
+        uint32_t seed = 150;
+        for (const conv_case & c : cases) {
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+            const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+            ggml_tensor * w = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.OC, c.N);
+            oph::fill_random(k, seed++);
+            oph::fill_random(x, seed++);
+            oph::fill_random(w, seed++);
+            const std::string what = conv_label("grad conv_2d_direct wrt kernel and data", c) + " (" + cgml_gemm_isa_name(isa) + ")";
+            oph::check_grad(what.c_str(), ctx, {k, x}, [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
+                return weighted_sum(cx, ggml_conv_2d_direct(cx, p[0], p[1], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1), w);
+            });
+            ggml_free(ctx);
+        }
+    }
+    cgml_gemm_force_isa(CGML_GEMM_AUTO);
+}
+
 void test_pool_2d_grad() {
     struct pool_case { int64_t IW, IH, C, N; int k0, k1, s0, s1; float p0, p1; };
     const std::vector<pool_case> cases = {
@@ -137,6 +166,7 @@ void test_small_classifier_grad() {
 int main() {
     test_im2col_grad();
     test_conv_2d_grad();
+    test_conv_2d_direct_grad();
     test_pool_2d_grad();
     test_small_classifier_grad();
     return oph::finish();

@@ -1,10 +1,15 @@
-// im2col (2-D and 1-D), im2col_back, conv_2d, pool_2d and pool_2d_back against direct loops in
-// double precision: a plain 2-D convolution, plain pooling windows. Shapes include odd sizes and
-// stride, padding and dilation variants; inputs include strided views and F16 data.
+// im2col (2-D and 1-D), im2col_back, conv_2d, conv_2d_direct and its two gradient ops, pool_2d
+// and pool_2d_back against direct loops in double precision: a plain 2-D convolution, plain
+// pooling windows. Shapes include odd sizes and stride, padding and dilation variants; inputs
+// include strided views and F16 data. The direct convolution runs with its fast kernels and with
+// its reference loops.
 
 #include "ggml.h"
 #include "nn-test-helpers.h"
 #include "op-harness.h"
+
+#include "core/ggml-impl.h"
+#include "cpu/gemm.h"
 
 #include <cfloat>
 #include <cmath>
@@ -218,6 +223,141 @@ void test_conv_2d() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// the direct convolution and its gradients
+
+// dX of the convolution for output gradient g: every tap adds K * g to the pixel it read.
+std::vector<double> ref_conv_back_input(const std::vector<double> & k, const std::vector<double> & g, const conv_case & c) {
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    std::vector<double> dx((size_t) (c.IW * c.IH * c.IC * c.N), 0.0);
+    for (int64_t n = 0; n < c.N; ++n)
+        for (int64_t oc = 0; oc < c.OC; ++oc)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow)
+                    for (int64_t ic = 0; ic < c.IC; ++ic)
+                        for (int64_t kh = 0; kh < c.KH; ++kh)
+                            for (int64_t kw = 0; kw < c.KW; ++kw) {
+                                const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0, ih = oh * c.s1 + kh * c.d1 - c.p1;
+                                if (iw < 0 || iw >= c.IW || ih < 0 || ih >= c.IH) continue;
+                                dx[((n * c.IC + ic) * c.IH + ih) * c.IW + iw] +=
+                                    k[((oc * c.IC + ic) * c.KH + kh) * c.KW + kw] * g[((n * c.OC + oc) * OH + oh) * OW + ow];
+                            }
+    return dx;
+}
+
+// dK of the convolution for output gradient g: each kernel element sums input * gradient over
+// all samples and output positions.
+std::vector<double> ref_conv_back_kernel(const std::vector<double> & x, const std::vector<double> & g, const conv_case & c) {
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    std::vector<double> dk((size_t) (c.KW * c.KH * c.IC * c.OC), 0.0);
+    for (int64_t oc = 0; oc < c.OC; ++oc)
+        for (int64_t ic = 0; ic < c.IC; ++ic)
+            for (int64_t kh = 0; kh < c.KH; ++kh)
+                for (int64_t kw = 0; kw < c.KW; ++kw) {
+                    double sum = 0;
+                    for (int64_t n = 0; n < c.N; ++n)
+                        for (int64_t oh = 0; oh < OH; ++oh)
+                            for (int64_t ow = 0; ow < OW; ++ow)
+                                sum += pixel(x, c, ow * c.s0 + kw * c.d0 - c.p0, oh * c.s1 + kh * c.d1 - c.p1, ic, n) *
+                                       g[((n * c.OC + oc) * OH + oh) * OW + ow];
+                    dk[((oc * c.IC + ic) * c.KH + kh) * c.KW + kw] = sum;
+                }
+    return dk;
+}
+
+// The kernels under test: the fast ones where the CPU has them, then the reference loops.
+std::vector<cgml_gemm_isa> direct_conv_isas() {
+    std::vector<cgml_gemm_isa> isas = {CGML_GEMM_REFERENCE};
+    if (cgml_gemm_isa_supported(CGML_GEMM_AVX512)) isas.insert(isas.begin(), CGML_GEMM_AVX512);
+    return isas;
+}
+
+std::string isa_label(const char * what, const conv_case & c, cgml_gemm_isa isa) {
+    return conv_label(what, c) + " (" + cgml_gemm_isa_name(isa) + ")";
+}
+
+// Forward, input gradient and kernel gradient of one case; x and g may be strided views.
+void check_direct_conv(ggml_context * ctx, const conv_case & c, ggml_tensor * k, ggml_tensor * x, ggml_tensor * g, cgml_gemm_isa isa,
+                       const char * variant) {
+    const std::string tag = std::string(variant);
+    ggml_tensor * y = oph::compute(ctx, ggml_conv_2d_direct(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    oph::check(y->ne[0] == OW && y->ne[1] == OH && y->ne[2] == c.OC && y->ne[3] == c.N && y->type == GGML_TYPE_F32,
+               isa_label(("conv_2d_direct shape" + tag).c_str(), c, isa).c_str());
+    const std::vector<double> kv = oph::read(k), xv = oph::read(x), gv = oph::read(g);
+    oph::check_close(isa_label(("conv_2d_direct" + tag).c_str(), c, isa).c_str(), y, ref_conv_2d(kv, xv, c), 1e-5, 1e-4);
+
+    ggml_tensor * dx = oph::compute(ctx, ggml_conv_2d_back_input(ctx, k, g, x->ne, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
+    oph::check(ggml_are_same_shape(dx, x), isa_label(("conv_2d_back_input shape" + tag).c_str(), c, isa).c_str());
+    oph::check_close(isa_label(("conv_2d_back_input" + tag).c_str(), c, isa).c_str(), dx, ref_conv_back_input(kv, gv, c), 1e-5, 1e-4);
+
+    ggml_tensor * dk = oph::compute(ctx, ggml_conv_2d_back_kernel(ctx, x, g, k->ne, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
+    oph::check(ggml_are_same_shape(dk, k), isa_label(("conv_2d_back_kernel shape" + tag).c_str(), c, isa).c_str());
+    oph::check_close(isa_label(("conv_2d_back_kernel" + tag).c_str(), c, isa).c_str(), dk, ref_conv_back_kernel(xv, gv, c), 1e-5, 1e-4);
+}
+
+void test_conv_2d_direct() {
+    std::vector<conv_case> cases = k_conv_cases;
+    cases.push_back({40, 5, 3, 2, 3, 3, 21, 1, 1, 1, 1, 1, 1});  // rows of 3 vectors, 16 + 5 output channels
+    cases.push_back({17, 6, 2, 3, 5, 2, 6, 1, 1, 3, 0, 2, 1});   // 5 taps per row (3 + 2), dilation 2, padding 3
+    cases.push_back({28, 28, 8, 2, 3, 3, 16, 1, 1, 1, 1, 1, 1}); // the MNIST second layer at full size
+    for (cgml_gemm_isa isa : direct_conv_isas()) {
+        oph::check(cgml_gemm_force_isa(isa), "forcing the kernels");
+        uint32_t seed = 500;
+        for (const conv_case & c : cases) {
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+            const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+            ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.OC, c.N);
+            oph::fill_random(k, seed++);
+            oph::fill_random(x, seed++);
+            oph::fill_random(g, seed++);
+            check_direct_conv(ctx, c, k, x, g, isa, "");
+            ggml_free(ctx);
+        }
+
+        // strided data: padded rows and planes (rows still contiguous), and every other float
+        {
+            const conv_case c = {9, 6, 3, 2, 3, 3, 5, 1, 1, 1, 1, 1, 1};
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+            oph::fill_random(k, 600);
+            ggml_tensor * base = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 4096);
+            oph::fill_random(base, 601);
+            ggml_tensor * gbase = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 4096);
+            oph::fill_random(gbase, 602);
+            ggml_tensor * x = nnt::strided_view(ctx, base, {9, 6, 3, 2}, {4, 48, 48 * 6 + 8, (48 * 6 + 8) * 3 + 4});
+            ggml_tensor * g = nnt::strided_view(ctx, gbase, {9, 6, 5, 2}, {4, 44, 44 * 6 + 4, (44 * 6 + 4) * 5 + 12});
+            check_direct_conv(ctx, c, k, x, g, isa, " of padded rows");
+            ggml_tensor * xs = nnt::strided_view(ctx, base, {9, 6, 3, 2}, {8, 80, 480, 1440});
+            ggml_tensor * gs = nnt::strided_view(ctx, gbase, {9, 6, 5, 2}, {8, 80, 480, 2400});
+            check_direct_conv(ctx, c, k, xs, gs, isa, " of every other float");
+            ggml_free(ctx);
+        }
+
+        // an F16 kernel: the weights are widened, the data stays F32 (unlike ggml_conv_2d)
+        {
+            const conv_case c = {9, 7, 3, 2, 3, 3, 4, 1, 1, 1, 1, 1, 1};
+            ggml_context * ctx = oph::new_context();
+            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F16, c.KW, c.KH, c.IC, c.OC);
+            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+            ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.OC, c.N);
+            oph::fill_random(k, 610);
+            oph::fill_random(x, 611);
+            oph::fill_random(g, 612);
+            ggml_tensor * y = oph::compute(ctx, ggml_conv_2d_direct(ctx, k, x, 1, 1, 1, 1, 1, 1));
+            oph::check_close(isa_label("conv_2d_direct with an F16 kernel", c, isa).c_str(), y, ref_conv_2d(oph::read(k), oph::read(x), c),
+                             1e-5, 1e-4);
+            ggml_tensor * dx = oph::compute(ctx, ggml_conv_2d_back_input(ctx, k, g, x->ne, 1, 1, 1, 1, 1, 1));
+            oph::check_close(isa_label("conv_2d_back_input with an F16 kernel", c, isa).c_str(), dx,
+                             ref_conv_back_input(oph::read(k), oph::read(g), c), 1e-5, 1e-4);
+            ggml_free(ctx);
+        }
+    }
+    cgml_gemm_force_isa(CGML_GEMM_AUTO);
+}
+
+// ---------------------------------------------------------------------------------------------
 // pooling
 
 struct pool_case {
@@ -368,6 +508,19 @@ void test_misuse() {
         ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 4, 4, 1, 1);
         ggml_conv_2d(ctx, k, x, 1, 1, 0, 0, 1, 1);
     }, "[4, 4, 1, 1]");
+    nnt::expect_abort("conv_2d_direct with mismatched channels", [](ggml_context * ctx) {
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 3, 3, 2, 4);
+        ggml_conv_2d_direct(ctx, k, ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 8, 8, 3, 1), 1, 1, 1, 1, 1, 1);
+    }, "ggml_conv_2d_direct");
+    nnt::expect_abort("conv_2d_direct of F16 data", [](ggml_context * ctx) {
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 3, 3, 1, 4);
+        ggml_conv_2d_direct(ctx, k, ggml_new_tensor_4d(ctx, GGML_TYPE_F16, 8, 8, 1, 1), 1, 1, 1, 1, 1, 1);
+    }, "ggml_conv_2d_direct");
+    nnt::expect_abort("conv_2d_back_input with a gradient of the wrong shape", [](ggml_context * ctx) {
+        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 3, 3, 1, 4);
+        const int64_t ne[4] = {8, 8, 1, 1};
+        ggml_conv_2d_back_input(ctx, k, ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 8, 8, 3, 1), ne, 1, 1, 1, 1, 1, 1);
+    }, "ggml_conv_2d_back_input");
     nnt::expect_abort("pool_2d with a window larger than the input", [](ggml_context * ctx) {
         ggml_pool_2d(ctx, ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 2, 2), GGML_OP_POOL_MAX, 3, 3, 1, 1, 0, 0);
     }, "ggml_pool_2d");
@@ -384,6 +537,7 @@ int main() {
     test_im2col_1d();
     test_im2col_back();
     test_conv_2d();
+    test_conv_2d_direct();
     test_pool_2d();
     test_misuse();
     return oph::finish();

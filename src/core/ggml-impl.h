@@ -126,6 +126,16 @@ struct ggml_cgraph {
 ggml_cgraph ggml_graph_view(ggml_cgraph * cgraph, int i0, int i1);
 
 // ---------------------------------------------------------------------------------------------
+// ops without a public constructor: built by gradient rules (and by tests)
+
+// The gradients of ggml_conv_2d_direct(kernel, input, ...) with respect to its input (a tensor
+// of shape input_ne) and its kernel (shape kernel_ne), given grad, the gradient of its output.
+ggml_tensor * ggml_conv_2d_back_input(ggml_context * ctx, ggml_tensor * kernel, ggml_tensor * grad, const int64_t * input_ne,
+                                      int s0, int s1, int p0, int p1, int d0, int d1);
+ggml_tensor * ggml_conv_2d_back_kernel(ggml_context * ctx, ggml_tensor * input, ggml_tensor * grad, const int64_t * kernel_ne,
+                                       int s0, int s1, int p0, int p1, int d0, int d1);
+
+// ---------------------------------------------------------------------------------------------
 // operator registry
 
 struct ggml_compute_params {

@@ -15,6 +15,8 @@
     X(PERMUTE, permute) X(TRANSPOSE, transpose)                   \
     X(SOFT_MAX, soft_max) X(SOFT_MAX_BACK, soft_max_back)         \
     X(IM2COL, im2col) X(IM2COL_BACK, im2col_back)                 \
+    X(CONV_2D, conv_2d) X(CONV_2D_BACK_INPUT, conv_2d_back_input) \
+    X(CONV_2D_BACK_KERNEL, conv_2d_back_kernel)                   \
     X(POOL_2D, pool_2d) X(POOL_2D_BACK, pool_2d_back)             \
     X(UNARY, unary) X(CROSS_ENTROPY_LOSS, cross_entropy_loss)     \
     X(CROSS_ENTROPY_LOSS_BACK, cross_entropy_loss_back)           \
