@@ -2,9 +2,10 @@
 
 // mnist-common: everything the MNIST programs share.
 //
-//   mnist_images images; mnist_labels labels; std::string err;
-//   if (!mnist_images_load(path_images, images, err) || !mnist_labels_load(path_labels, labels, err)) { ... }
-//   ggml_opt_dataset_t dataset = mnist_dataset_from(images, labels, /*ndata_shard =*/ 10);
+//   mnist_labels labels; std::string err;
+//   if (!mnist_labels_load(path_labels, labels, err)) { ... }
+//   ggml_opt_dataset_t dataset = mnist_dataset_load(path_images, labels, /*ndata_shard =*/ 10, err);
+//   // or, keeping the images as bytes: mnist_images_load(...), then mnist_dataset_from(images, labels, 10)
 //
 //   mnist_model model;
 //   mnist_model_init_backends(model, "CPU", n_threads, nbatch_logical, nbatch_physical);
@@ -22,6 +23,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,7 +49,7 @@
 static_assert(MNIST_NBATCH_LOGICAL % MNIST_NBATCH_PHYSICAL == 0, "logical batch must be a multiple of the physical batch");
 
 // ---------------------------------------------------------------------------------------------
-// Data (mnist-data.cpp)
+// Data (mnist-data.cpp: files; mnist-idx.cpp: IDX parsing and datasets)
 
 struct mnist_images {
     int64_t              n = 0;
@@ -75,6 +77,19 @@ bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, 
 // Dataset with F32 pixels scaled to [0, 1] and one-hot F32 labels; only the first n images when n >= 0.
 ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard,
                                       int64_t n = -1);
+
+// Reads up to size bytes into dst and returns how many: fewer only at the end of the data, -1 (with
+// err set) on an error.
+typedef std::function<int64_t(uint8_t * dst, size_t size, std::string & err)> mnist_read_fn;
+
+// The dataset of mnist_dataset_from, with the checks of mnist_images_parse and mnist_data_check, read
+// from an IDX image stream: only a small chunk of the raw bytes is in memory at a time, never the
+// whole file next to its F32 copy. Returns nullptr with err set on bad input.
+ggml_opt_dataset_t mnist_dataset_read(const std::string & name, const mnist_read_fn & read, const mnist_labels & labels,
+                                      int64_t ndata_shard, std::string & err);
+// The same from an IDX image file, plain or gzip-compressed.
+ggml_opt_dataset_t mnist_dataset_load(const std::string & fname_images, const mnist_labels & labels, int64_t ndata_shard,
+                                      std::string & err);
 
 // Prints one image: 24-bit colour blocks on a colour terminal, '#'/'_' otherwise.
 void mnist_image_print(FILE * f, const mnist_images & images, int64_t iex);

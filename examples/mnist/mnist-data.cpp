@@ -8,73 +8,51 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <unistd.h>
 
-static bool is_gzip(const std::vector<uint8_t> & bytes) {
-    return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+// Files are read through zlib's gz* functions, which pass plain files through unchanged.
+using gz_file = std::unique_ptr<gzFile_s, int (*)(gzFile)>;
+
+static gz_file gz_open(const std::string & fname, std::string & err) {
+    gz_file f(gzopen(fname.c_str(), "rb"), gzclose);
+    if (!f) {
+        err = fname + ": cannot open: " + std::strerror(errno);
+    }
+    return f;
 }
 
-static bool gunzip(const std::string & fname, const std::vector<uint8_t> & in, std::vector<uint8_t> & out, std::string & err) {
-    z_stream zs;
-    std::memset(&zs, 0, sizeof(zs));
-    // 16 + MAX_WBITS: expect a gzip header.
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-        err = fname + ": cannot initialise zlib";
-        return false;
+// An mnist_read_fn on an open file, with zlib's errors in this program's words.
+static int64_t gz_read(gzFile f, const std::string & fname, uint8_t * dst, size_t size, std::string & err) {
+    const int n = gzread(f, dst, (unsigned) size);
+    int errnum = Z_OK;
+    std::string msg = gzerror(f, &errnum);
+    // gzerror prefixes its message with the path the file was opened with
+    if (msg.compare(0, fname.size() + 2, fname + ": ") == 0) {
+        msg.erase(0, fname.size() + 2);
     }
-    out.clear();
-    std::vector<uint8_t> chunk(1 << 20);
-    zs.next_in  = const_cast<Bytef *>(in.data());
-    zs.avail_in = (uInt) in.size();
-    int ret = Z_OK;
-    while (ret != Z_STREAM_END) {
-        zs.next_out  = chunk.data();
-        zs.avail_out = (uInt) chunk.size();
-        ret = inflate(&zs, Z_NO_FLUSH);
-        if (ret == Z_BUF_ERROR) {
-            err = fname + ": truncated gzip data";
-            inflateEnd(&zs);
-            return false;
-        }
-        if (ret != Z_OK && ret != Z_STREAM_END) {
-            err = fname + ": corrupt gzip data (" + (zs.msg ? zs.msg : "zlib error " + std::to_string(ret)) + ")";
-            inflateEnd(&zs);
-            return false;
-        }
-        out.insert(out.end(), chunk.data(), chunk.data() + (chunk.size() - zs.avail_out));
-        if (ret == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
-            err = fname + ": truncated gzip data";
-            inflateEnd(&zs);
-            return false;
-        }
+    switch (errnum) {
+        case Z_OK:         return n;
+        case Z_ERRNO:      err = fname + ": read error"; break;
+        case Z_BUF_ERROR:  err = fname + ": truncated gzip data"; break; // the file ends inside the gzip stream
+        case Z_DATA_ERROR: err = fname + ": corrupt gzip data (" + msg + ")"; break;
+        default:           err = fname + ": " + msg; break;
     }
-    inflateEnd(&zs);
-    return true;
+    return -1;
 }
 
 bool mnist_read_file(const std::string & fname, std::vector<uint8_t> & bytes, std::string & err) {
-    FILE * f = fopen(fname.c_str(), "rb");
+    gz_file f = gz_open(fname, err);
     if (!f) {
-        err = fname + ": cannot open: " + std::strerror(errno);
         return false;
     }
-    std::vector<uint8_t> raw;
+    bytes.clear();
     uint8_t buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        raw.insert(raw.end(), buf, buf + n);
+    int64_t n;
+    while ((n = gz_read(f.get(), fname, buf, sizeof(buf), err)) > 0) {
+        bytes.insert(bytes.end(), buf, buf + n);
     }
-    const bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed) {
-        err = fname + ": read error";
-        return false;
-    }
-    if (is_gzip(raw)) {
-        return gunzip(fname, raw, bytes, err);
-    }
-    bytes = std::move(raw);
-    return true;
+    return n == 0;
 }
 
 bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err) {
@@ -85,6 +63,18 @@ bool mnist_images_load(const std::string & fname, mnist_images & images, std::st
 bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::string & err) {
     std::vector<uint8_t> bytes;
     return mnist_read_file(fname, bytes, err) && mnist_labels_parse(fname, std::move(bytes), labels, err);
+}
+
+ggml_opt_dataset_t mnist_dataset_load(const std::string & fname_images, const mnist_labels & labels, int64_t ndata_shard,
+                                      std::string & err) {
+    gz_file f = gz_open(fname_images, err);
+    if (!f) {
+        return nullptr;
+    }
+    const mnist_read_fn read = [&](uint8_t * dst, size_t size, std::string & e) {
+        return gz_read(f.get(), fname_images, dst, size, e);
+    };
+    return mnist_dataset_read(fname_images, read, labels, ndata_shard, err);
 }
 
 static bool use_colour(FILE * f) {

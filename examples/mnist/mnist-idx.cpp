@@ -1,5 +1,5 @@
-// IDX parsing and the MNIST dataset, on bytes in memory: no file or zlib access, so the
-// WebAssembly build shares it (file reading and gunzip are in mnist-data.cpp).
+// IDX parsing and the MNIST dataset, on bytes in memory or from a caller's read function: no file
+// or zlib access, so the WebAssembly build shares it (file reading and gunzip are in mnist-data.cpp).
 
 #include "mnist-common.h"
 
@@ -12,15 +12,20 @@ static uint32_t read_be32(const uint8_t * p) {
     return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
+static constexpr size_t idx_header_size(uint32_t ndims) {
+    return 4 + 4*size_t(ndims);
+}
+
 // IDX: two zero bytes, type 0x08 (unsigned byte), number of dimensions, then big-endian u32 sizes.
-static bool idx_header(const std::string & fname, const std::vector<uint8_t> & bytes, uint32_t ndims_expected,
+// `bytes` holds the first `size` bytes of the file, or all of them when it is shorter.
+static bool idx_header(const std::string & fname, const uint8_t * bytes, size_t size, uint32_t ndims_expected,
                        std::vector<uint32_t> & dims, std::string & err) {
     const uint32_t magic_expected = 0x00000800u | ndims_expected;
-    if (bytes.size() < 4) {
-        err = fname + ": file too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)";
+    if (size < 4) {
+        err = fname + ": file too short for an IDX header (" + std::to_string(size) + " bytes)";
         return false;
     }
-    const uint32_t magic = read_be32(bytes.data());
+    const uint32_t magic = read_be32(bytes);
     if (magic != magic_expected) {
         char msg[128];
         snprintf(msg, sizeof(msg), ": bad IDX magic 0x%08x, expected 0x%08x (%s file)", magic, magic_expected,
@@ -28,30 +33,32 @@ static bool idx_header(const std::string & fname, const std::vector<uint8_t> & b
         err = fname + msg;
         return false;
     }
-    const size_t header = 4 + 4*size_t(ndims_expected);
-    if (bytes.size() < header) {
+    if (size < idx_header_size(ndims_expected)) {
         err = fname + ": truncated IDX header";
         return false;
     }
     dims.clear();
-    uint64_t payload = 1;
     for (uint32_t i = 0; i < ndims_expected; ++i) {
-        dims.push_back(read_be32(bytes.data() + 4 + 4*i));
-        payload *= dims.back();
+        dims.push_back(read_be32(bytes + 4 + 4*i));
     }
-    if (bytes.size() - header != payload) {
+    return true;
+}
+
+// The data after the header (`have` bytes) must be exactly what the dimensions announce.
+static bool idx_payload(const std::string & fname, const std::vector<uint32_t> & dims, uint64_t have, std::string & err) {
+    uint64_t payload = 1;
+    for (uint32_t d : dims) {
+        payload *= d;
+    }
+    if (have != payload) {
         err = fname + ": size mismatch: header announces " + std::to_string(payload) + " bytes of data, file has " +
-              std::to_string(bytes.size() - header);
+              std::to_string(have);
         return false;
     }
     return true;
 }
 
-bool mnist_images_parse(const std::string & fname, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err) {
-    std::vector<uint32_t> dims;
-    if (!idx_header(fname, bytes, 3, dims, err)) {
-        return false;
-    }
+static bool images_shape(const std::string & fname, const std::vector<uint32_t> & dims, std::string & err) {
     if (dims[1] != MNIST_HW || dims[2] != MNIST_HW) {
         err = fname + ": images are " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + ", expected " +
               std::to_string(MNIST_HW) + "x" + std::to_string(MNIST_HW);
@@ -61,16 +68,26 @@ bool mnist_images_parse(const std::string & fname, std::vector<uint8_t> && bytes
         err = fname + ": no images";
         return false;
     }
+    return true;
+}
+
+bool mnist_images_parse(const std::string & fname, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err) {
+    std::vector<uint32_t> dims;
+    if (!idx_header(fname, bytes.data(), bytes.size(), 3, dims, err) ||
+        !idx_payload(fname, dims, bytes.size() - idx_header_size(3), err) || !images_shape(fname, dims, err)) {
+        return false;
+    }
     images.n = dims[0];
     // drop the header in place and keep the buffer: no second 47 MB copy of the pixels
-    bytes.erase(bytes.begin(), bytes.begin() + 16);
+    bytes.erase(bytes.begin(), bytes.begin() + idx_header_size(3));
     images.pixels = std::move(bytes);
     return true;
 }
 
 bool mnist_labels_parse(const std::string & fname, std::vector<uint8_t> && bytes, mnist_labels & labels, std::string & err) {
     std::vector<uint32_t> dims;
-    if (!idx_header(fname, bytes, 1, dims, err)) {
+    if (!idx_header(fname, bytes.data(), bytes.size(), 1, dims, err) ||
+        !idx_payload(fname, dims, bytes.size() - idx_header_size(1), err)) {
         return false;
     }
     if (dims[0] == 0) {
@@ -89,33 +106,79 @@ bool mnist_labels_parse(const std::string & fname, std::vector<uint8_t> && bytes
     return true;
 }
 
-bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard, std::string & err) {
-    if (images.n != labels.n) {
-        err = "image and label counts differ: " + std::to_string(images.n) + " images, " + std::to_string(labels.n) + " labels";
+static bool counts_check(int64_t nimages, int64_t nlabels, int64_t ndata_shard, std::string & err) {
+    if (nimages != nlabels) {
+        err = "image and label counts differ: " + std::to_string(nimages) + " images, " + std::to_string(nlabels) + " labels";
         return false;
     }
-    if (ndata_shard > 0 && images.n % ndata_shard != 0) {
-        err = "the number of images (" + std::to_string(images.n) + ") must be a multiple of " + std::to_string(ndata_shard);
+    if (ndata_shard > 0 && nimages % ndata_shard != 0) {
+        err = "the number of images (" + std::to_string(nimages) + ") must be a multiple of " + std::to_string(ndata_shard);
         return false;
     }
     return true;
 }
 
-ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard,
-                                      int64_t n) {
-    if (n < 0) n = images.n;
-    GGML_ASSERT(n <= images.n && n <= labels.n);
+bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard, std::string & err) {
+    return counts_check(images.n, labels.n, ndata_shard, err);
+}
+
+static void pixels_to_f32(const uint8_t * pixels, uint64_t n, float * out) {
+    for (uint64_t i = 0; i < n; ++i) {
+        out[i] = pixels[i] / 255.0f;
+    }
+}
+
+// A dataset of n images with the first n labels one-hot encoded; the caller fills in the pixels.
+static ggml_opt_dataset_t dataset_with_labels(const mnist_labels & labels, int64_t ndata_shard, int64_t n) {
+    GGML_ASSERT(n <= labels.n);
     ggml_opt_dataset_t dataset = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, MNIST_NINPUT, MNIST_NCLASSES,
                                                        n, ndata_shard);
     GGML_ASSERT(dataset != nullptr);
-    float * data = (float *) ggml_get_data(ggml_opt_dataset_data(dataset));
-    for (int64_t i = 0; i < n*MNIST_NINPUT; ++i) {
-        data[i] = images.pixels[i] / 255.0f;
-    }
     float * onehot = (float *) ggml_get_data(ggml_opt_dataset_labels(dataset));
     std::fill(onehot, onehot + n*MNIST_NCLASSES, 0.0f);
     for (int64_t i = 0; i < n; ++i) {
         onehot[i*MNIST_NCLASSES + labels.values[i]] = 1.0f;
+    }
+    return dataset;
+}
+
+ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard,
+                                      int64_t n) {
+    if (n < 0) n = images.n;
+    GGML_ASSERT(n <= images.n);
+    ggml_opt_dataset_t dataset = dataset_with_labels(labels, ndata_shard, n);
+    pixels_to_f32(images.pixels.data(), uint64_t(n)*MNIST_NINPUT, (float *) ggml_get_data(ggml_opt_dataset_data(dataset)));
+    return dataset;
+}
+
+ggml_opt_dataset_t mnist_dataset_read(const std::string & name, const mnist_read_fn & read, const mnist_labels & labels,
+                                      int64_t ndata_shard, std::string & err) {
+    uint8_t header[idx_header_size(3)];
+    const int64_t nheader = read(header, sizeof(header), err);
+    std::vector<uint32_t> dims;
+    if (nheader < 0 || !idx_header(name, header, size_t(nheader), 3, dims, err) || !images_shape(name, dims, err) ||
+        !counts_check(dims[0], labels.n, ndata_shard, err)) {
+        return nullptr;
+    }
+    // Allocated before the pixels are read, but for no more images than the (checked) label file holds.
+    ggml_opt_dataset_t dataset = dataset_with_labels(labels, ndata_shard, dims[0]);
+    float * data = (float *) ggml_get_data(ggml_opt_dataset_data(dataset));
+    const uint64_t npixels = uint64_t(dims[0])*MNIST_NINPUT;
+
+    // Converted a chunk at a time, so the raw bytes (47 MB for the training set) never sit in memory
+    // next to their F32 copy. Bytes beyond the announced pixels are only counted, for the message.
+    std::vector<uint8_t> chunk(1 << 16);
+    uint64_t have = 0;
+    int64_t  got;
+    while ((got = read(chunk.data(), chunk.size(), err)) > 0) {
+        if (have < npixels) {
+            pixels_to_f32(chunk.data(), std::min<uint64_t>(uint64_t(got), npixels - have), data + have);
+        }
+        have += uint64_t(got);
+    }
+    if (got < 0 || !idx_payload(name, dims, have, err)) {
+        ggml_opt_dataset_free(dataset);
+        return nullptr;
     }
     return dataset;
 }
