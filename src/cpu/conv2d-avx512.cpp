@@ -46,58 +46,96 @@ struct segment_masks {
 // Pointer arithmetic that may step before the start of a row: the lanes there are masked off.
 inline const float * offset(const float * p, int64_t d) { return (const float *) ((intptr_t) p + d * (intptr_t) sizeof(float)); }
 
-// One segment of one output row for NC output channels starting at co0: NC accumulators, one
-// input vector per tap, one broadcast weight per (tap, channel). (Loop bounds and strides are
-// copied into locals and the channel loops unrolled, so the accumulators stay in registers.)
-template <int NC>
-void correlate_segment(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
-                       const segment_masks & m, int64_t n, int64_t y, int64_t s, int64_t co0) {
+// One output vector: 16 pixels (segment s) of row y of one sample.
+struct position {
+    const float * sample; // the sample's input
+    float *       out;    // the vector's first pixel in output channel co0
+    int64_t       y, s;
+};
+
+// NP output vectors for NC output channels starting at co0: NP*NC accumulators, one input vector
+// per (tap, position), one broadcast weight per (tap, channel). Two positions when there are at
+// most 8 channels, so that 16 FMA chains stay in flight. (Loop bounds and strides are copied
+// into locals and the small loops unrolled, so the accumulators stay in registers.)
+template <int NC, int NP>
+void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
+                     const segment_masks & m, const position * pos) {
     const int64_t KW = t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
     const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg;
-    const int64_t x_shift = s * L - t.pw;
-    const __mmask16 * tap_mask = m.tap.data() + s;
-    __m512 acc[NC];
+    __m512 acc[NP][NC];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p)
 #pragma GCC unroll 16
-    for (int c = 0; c < NC; ++c) acc[c] = _mm512_setzero_ps();
-    const float * sample = in.data + n * in.sample;
+        for (int c = 0; c < NC; ++c) acc[p][c] = _mm512_setzero_ps();
     for (int64_t ci = 0; ci < in.C; ++ci) {
         for (int64_t ky = 0; ky < KH; ++ky) {
-            const int64_t iy = y + ky * dh - t.ph;
-            if (iy < 0 || iy >= IH) continue;
-            const float * row = sample + ci * in_plane + iy * in_row;
-            const float * wt = w + ((ci * KH + ky) * KW) * CO + co0;
+            // a position whose tap row lies outside the input reads nothing (an all-zero mask)
+            const float * row[NP];
+            const __mmask16 * tap_mask[NP];
+            __mmask16 valid[NP];
+            bool any = false;
+#pragma GCC unroll 2
+            for (int p = 0; p < NP; ++p) {
+                const int64_t iy = pos[p].y + ky * dh - t.ph;
+                const bool inside = iy >= 0 && iy < IH;
+                any |= inside;
+                valid[p] = inside ? (__mmask16) 0xffff : (__mmask16) 0;
+                row[p] = offset(pos[p].sample + ci * in_plane + (inside ? iy : 0) * in_row, pos[p].s * L - t.pw);
+                tap_mask[p] = m.tap.data() + pos[p].s;
+            }
+            if (!any) continue;
+            const float * wt = w + ((ci * KH + ky) * KW) * CO;
             for (int64_t kx = 0; kx < KW; ++kx, wt += CO) {
-                const __m512 v = _mm512_maskz_loadu_ps(tap_mask[kx * n_seg], offset(row, x_shift + kx * dw));
+                __m512 v[NP];
+#pragma GCC unroll 2
+                for (int p = 0; p < NP; ++p) v[p] = _mm512_maskz_loadu_ps(tap_mask[p][kx * n_seg] & valid[p], offset(row[p], kx * dw));
 #pragma GCC unroll 16
-                for (int c = 0; c < NC; ++c) acc[c] = _mm512_fmadd_ps(v, _mm512_set1_ps(wt[c]), acc[c]);
+                for (int c = 0; c < NC; ++c) {
+                    const __m512 wc = _mm512_set1_ps(wt[c]);
+#pragma GCC unroll 2
+                    for (int p = 0; p < NP; ++p) acc[p][c] = _mm512_fmadd_ps(v[p], wc, acc[p][c]);
+                }
             }
         }
     }
-    float * dst = out.data + n * out.sample + co0 * out.plane + y * out.row + s * L;
-    const __mmask16 store_mask = m.row[s];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) {
+        const __mmask16 store_mask = m.row[pos[p].s];
 #pragma GCC unroll 16
-    for (int c = 0; c < NC; ++c) _mm512_mask_storeu_ps(dst + c * out.plane, store_mask, acc[c]);
+        for (int c = 0; c < NC; ++c) _mm512_mask_storeu_ps(pos[p].out + c * out.plane, store_mask, acc[p][c]);
+    }
 }
 
 typedef void (*correlate_fn)(const cgml_conv_image &, const cgml_conv_image &, const float *, const cgml_conv_taps &,
-                             const segment_masks &, int64_t, int64_t, int64_t, int64_t);
+                             const segment_masks &, const position *);
 
-template <int... NC> struct correlate_table {
-    static constexpr correlate_fn fns[sizeof...(NC)] = {&correlate_segment<NC>...};
+template <int NP, int... NC> struct correlate_table {
+    static constexpr correlate_fn fns[sizeof...(NC)] = {&correlate_block<NC, NP>...};
 };
 
 void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t, int64_t r0,
                int64_t r1) {
-    // up to 16 channels per pass: 16 independent FMA chains, and the inputs are loaded once per 16 channels
-    using table = correlate_table<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
+    using singles = correlate_table<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
+    using pairs = correlate_table<2, 1, 2, 3, 4, 5, 6, 7, 8>;
     const segment_masks m(out.W, in.W, t);
-    for (int64_t r = r0; r < r1; ++r) {
-        const int64_t n = r / out.H, y = r % out.H;
-        for (int64_t s = 0; s < m.n_seg; ++s) {
-            for (int64_t co0 = 0; co0 < out.C; co0 += 16) {
-                const int64_t nc = std::min<int64_t>(16, out.C - co0);
-                table::fns[nc - 1](in, out, w, t, m, n, y, s, co0);
+    // output vectors q in [r0*n_seg, r1*n_seg): row r = q / n_seg (sample r / H, row r % H), segment q % n_seg
+    auto position_of = [&](int64_t q, int64_t co0) {
+        const int64_t r = q / m.n_seg, s = q % m.n_seg, n = r / out.H, y = r % out.H;
+        return position{in.data + n * in.sample, out.data + n * out.sample + co0 * out.plane + y * out.row + s * L, y, s};
+    };
+    const int64_t q1 = r1 * m.n_seg;
+    for (int64_t co0 = 0; co0 < out.C; co0 += 16) {
+        const int64_t nc = std::min<int64_t>(16, out.C - co0);
+        int64_t q = r0 * m.n_seg;
+        if (nc <= 8) {
+            for (; q + 1 < q1; q += 2) {
+                const position pos[2] = {position_of(q, co0), position_of(q + 1, co0)};
+                pairs::fns[nc - 1](in, out, w + co0, t, m, pos);
             }
+        }
+        for (; q < q1; ++q) {
+            const position pos = position_of(q, co0);
+            singles::fns[nc - 1](in, out, w + co0, t, m, &pos);
         }
     }
 }
@@ -116,7 +154,7 @@ void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad,
     __m512 acc[NT][CB];
 #pragma GCC unroll 4
     for (int k = 0; k < NT; ++k)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < CB; ++c) acc[k][c] = _mm512_setzero_ps();
     const float * plane = in.data + n * in.sample + ci * in.plane;
     const float * gsample = grad.data + n * grad.sample + co0 * g_plane;
@@ -126,21 +164,21 @@ void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad,
         const float * irow = plane + (y + iy0) * in_row;
         const float * grow = gsample + y * g_row;
         for (int64_t s = 0; s < n_seg; ++s) {
-            __m512 g[CB];
+            __m512 v[NT];
 #pragma GCC unroll 4
-            for (int c = 0; c < CB; ++c) g[c] = _mm512_maskz_loadu_ps(row_mask[s], grow + c * g_plane + s * L);
+            for (int k = 0; k < NT; ++k) v[k] = _mm512_maskz_loadu_ps(tap_mask[k * n_seg + s], offset(irow, s * L + x_shift + k * dw));
+#pragma GCC unroll 8
+            for (int c = 0; c < CB; ++c) {
+                const __m512 g = _mm512_maskz_loadu_ps(row_mask[s], grow + c * g_plane + s * L);
 #pragma GCC unroll 4
-            for (int k = 0; k < NT; ++k) {
-                const __m512 v = _mm512_maskz_loadu_ps(tap_mask[k * n_seg + s], offset(irow, s * L + x_shift + k * dw));
-#pragma GCC unroll 4
-                for (int c = 0; c < CB; ++c) acc[k][c] = _mm512_fmadd_ps(v, g[c], acc[k][c]);
+                for (int k = 0; k < NT; ++k) acc[k][c] = _mm512_fmadd_ps(v[k], g, acc[k][c]);
             }
         }
     }
 #pragma GCC unroll 4
     for (int k = 0; k < NT; ++k) {
         float * p = partial + (((ci * t.KH + ky) * t.KW + kx0 + k) * grad.C + co0) * L;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int c = 0; c < CB; ++c) _mm512_store_ps(p + c * L, _mm512_add_ps(_mm512_load_ps(p + c * L), acc[k][c]));
     }
 }
@@ -154,13 +192,15 @@ template <int NT, int... CB> struct kernel_grad_row {
 
 void kernel_grad(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & t, int64_t n0, int64_t n1,
                  float * partial) {
-    // 3 taps x 4 channels: 12 accumulators, 4 gradient and 3 input vectors in registers
-    static const kernel_grad_fn * const by_taps[3] = {kernel_grad_row<1, 1, 2, 3, 4>::fns, kernel_grad_row<2, 1, 2, 3, 4>::fns,
-                                                      kernel_grad_row<3, 1, 2, 3, 4>::fns};
+    // 3 taps x 8 channels: 24 accumulators, 3 input vectors and one gradient vector in registers
+    using row1 = kernel_grad_row<1, 1, 2, 3, 4, 5, 6, 7, 8>;
+    using row2 = kernel_grad_row<2, 1, 2, 3, 4, 5, 6, 7, 8>;
+    using row3 = kernel_grad_row<3, 1, 2, 3, 4, 5, 6, 7, 8>;
+    static const kernel_grad_fn * const by_taps[3] = {row1::fns, row2::fns, row3::fns};
     const segment_masks m(grad.W, in.W, t);
     for (int64_t n = n0; n < n1; ++n) {
-        for (int64_t co0 = 0; co0 < grad.C; co0 += 4) {
-            const int64_t cb = std::min<int64_t>(4, grad.C - co0);
+        for (int64_t co0 = 0; co0 < grad.C; co0 += 8) {
+            const int64_t cb = std::min<int64_t>(8, grad.C - co0);
             for (int64_t ci = 0; ci < in.C; ++ci) {
                 for (int64_t ky = 0; ky < t.KH; ++ky) {
                     for (int64_t kx0 = 0; kx0 < t.KW; kx0 += 3) {
