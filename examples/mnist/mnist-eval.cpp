@@ -14,7 +14,7 @@ static const char * USAGE =
     "options:\n"
     "  --threads N          CPU threads (default: the CPUs this process may use)\n"
     "  --seed N             picks the test image that is shown (default: random)\n"
-    "  --batch-physical N   images per graph evaluation (default 500)\n"
+    "  --batch-physical N   images per graph evaluation (default 500 for mnist-fc, 100 for mnist-cnn)\n"
     "  --predictions PATH   write every predicted digit there, one per line\n"
     "  --help               show this help\n";
 
@@ -49,10 +49,6 @@ int main(int argc, char ** argv) {
         !mnist_data_check(images, labels, MNIST_NDATA_SHARD, err)) {
         return fail(err);
     }
-    if (opts.batch_physical % MNIST_NDATA_SHARD != 0 || images.n % opts.batch_physical != 0) {
-        return fail("the number of test images (" + std::to_string(images.n) + ") must be a multiple of the physical batch (" +
-                    std::to_string(opts.batch_physical) + "), which must be a multiple of " + std::to_string(MNIST_NDATA_SHARD));
-    }
 
     const uint64_t seed = opts.has_seed ? opts.seed : mnist_random_seed();
     std::mt19937_64 gen(seed);
@@ -66,6 +62,11 @@ int main(int argc, char ** argv) {
     }
     if (!mnist_model_load(model, fname_model, err)) {
         return fail(err);
+    }
+    const int nbatch = model.nbatch_physical; // the architecture's default unless given
+    if (nbatch % MNIST_NDATA_SHARD != 0 || images.n % nbatch != 0) {
+        return fail("the number of test images (" + std::to_string(images.n) + ") must be a multiple of the physical batch (" +
+                    std::to_string(nbatch) + "), which must be a multiple of " + std::to_string(MNIST_NDATA_SHARD));
     }
     fprintf(stdout, "%s: loaded model in %.2lf ms\n", __func__, (ggml_time_us() - t_start_us)/1000.0);
 

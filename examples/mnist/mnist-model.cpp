@@ -27,6 +27,10 @@ bool mnist_arch_is_known(const std::string & arch) {
     return arch == "mnist-fc" || arch == "mnist-cnn";
 }
 
+int mnist_default_batch_physical(const std::string & arch) {
+    return arch == "mnist-cnn" ? MNIST_NBATCH_PHYSICAL_CNN : MNIST_NBATCH_PHYSICAL;
+}
+
 std::vector<mnist_tensor_spec> mnist_arch_tensors(const std::string & arch) {
     if (arch == "mnist-fc") {
         return {
@@ -119,6 +123,12 @@ bool mnist_model_init_backends(mnist_model & model, const std::string & backend_
 
 // Creates the input and the weights of model.arch in ctx_static and allocates them on the primary backend.
 bool mnist_model_create_tensors(mnist_model & model, std::string & err) {
+    if (model.nbatch_physical == 0) {
+        model.nbatch_physical = mnist_default_batch_physical(model.arch);
+    }
+    if (model.nbatch_logical == 0) {
+        model.nbatch_logical = model.nbatch_physical;
+    }
     model.images = ggml_new_tensor_2d(model.ctx_static, GGML_TYPE_F32, MNIST_NINPUT, model.nbatch_physical);
     ggml_set_name(model.images, "images");
     ggml_set_input(model.images);

@@ -56,11 +56,12 @@ struct position {
 // NP output vectors for NC output channels starting at co0: NP*NC accumulators, one input vector
 // per (tap, position), one broadcast weight per (tap, channel). Two positions when there are at
 // most 8 channels, so that 16 FMA chains stay in flight. (Loop bounds and strides are copied
-// into locals and the small loops unrolled, so the accumulators stay in registers.)
-template <int NC, int NP>
+// into locals and the small loops unrolled, so the accumulators stay in registers; KWC > 0 is
+// the kernel width known at compile time.)
+template <int NC, int NP, int KWC>
 void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
                      const segment_masks & m, const position * pos) {
-    const int64_t KW = t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
+    const int64_t KW = KWC > 0 ? KWC : t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
     const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg;
     __m512 acc[NP][NC];
 #pragma GCC unroll 2
@@ -85,6 +86,7 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
             }
             if (!any) continue;
             const float * wt = w + ((ci * KH + ky) * KW) * CO;
+#pragma GCC unroll 4
             for (int64_t kx = 0; kx < KW; ++kx, wt += CO) {
                 __m512 v[NP];
 #pragma GCC unroll 2
@@ -109,14 +111,19 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
 typedef void (*correlate_fn)(const cgml_conv_image &, const cgml_conv_image &, const float *, const cgml_conv_taps &,
                              const segment_masks &, const position *);
 
-template <int NP, int... NC> struct correlate_table {
-    static constexpr correlate_fn fns[sizeof...(NC)] = {&correlate_block<NC, NP>...};
+template <int NP, int KWC, int... NC> struct correlate_table {
+    static constexpr correlate_fn fns[sizeof...(NC)] = {&correlate_block<NC, NP, KWC>...};
 };
 
 void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t, int64_t r0,
                int64_t r1) {
-    using singles = correlate_table<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
-    using pairs = correlate_table<2, 1, 2, 3, 4, 5, 6, 7, 8>;
+    // 3 taps wide (the common case) with the tap loop unrolled, any other width at run time
+    using singles = correlate_table<1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
+    using pairs = correlate_table<2, 0, 1, 2, 3, 4, 5, 6, 7, 8>;
+    using singles3 = correlate_table<1, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>;
+    using pairs3 = correlate_table<2, 3, 1, 2, 3, 4, 5, 6, 7, 8>;
+    const correlate_fn * single_fns = t.KW == 3 ? singles3::fns : singles::fns;
+    const correlate_fn * pair_fns = t.KW == 3 ? pairs3::fns : pairs::fns;
     const segment_masks m(out.W, in.W, t);
     // output vectors q in [r0*n_seg, r1*n_seg): row r = q / n_seg (sample r / H, row r % H), segment q % n_seg
     auto position_of = [&](int64_t q, int64_t co0) {
@@ -130,12 +137,12 @@ void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const fl
         if (nc <= 8) {
             for (; q + 1 < q1; q += 2) {
                 const position pos[2] = {position_of(q, co0), position_of(q + 1, co0)};
-                pairs::fns[nc - 1](in, out, w + co0, t, m, pos);
+                pair_fns[nc - 1](in, out, w + co0, t, m, pos);
             }
         }
         for (; q < q1; ++q) {
             const position pos = position_of(q, co0);
-            singles::fns[nc - 1](in, out, w + co0, t, m, &pos);
+            single_fns[nc - 1](in, out, w + co0, t, m, &pos);
         }
     }
 }
