@@ -57,48 +57,31 @@ void test_im2col_grad() {
     }
 }
 
-void test_conv_2d_grad() {
-    uint32_t seed = 100;
-    for (const conv_case & c : k_cases) {
+typedef ggml_tensor * (*conv_builder)(ggml_context *, ggml_tensor *, ggml_tensor *, int, int, int, int, int, int);
+
+// Gradients of sum(conv(k, x) * w) with respect to k and x.
+void check_conv_grad(const char * what, conv_builder conv, const std::vector<conv_case> & cases, uint32_t seed) {
+    for (const conv_case & c : cases) {
         ggml_context * ctx = oph::new_context();
-        ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
-        ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
-        const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
-        ggml_tensor * w = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.OC, c.N);
-        oph::fill_random(k, seed++);
-        oph::fill_random(x, seed++);
-        oph::fill_random(w, seed++);
-        oph::check_grad(conv_label("grad conv_2d wrt kernel and data", c).c_str(), ctx, {k, x},
-                        [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
-                            return weighted_sum(cx, ggml_conv_2d(cx, p[0], p[1], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1), w);
-                        });
+        const nnt::conv_tensors t = nnt::new_conv_tensors(ctx, c, seed);
+        oph::check_grad(conv_label(what, c).c_str(), ctx, {t.k, t.x}, [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
+            return weighted_sum(cx, conv(cx, p[0], p[1], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1), t.out);
+        });
         ggml_free(ctx);
     }
 }
 
-// The direct convolution's gradient ops, with the fast kernels (where the CPU has them) and with
-// the reference loops.
+void test_conv_2d_grad() { check_conv_grad("grad conv_2d wrt kernel and data", ggml_conv_2d, k_cases, 100); }
+
+// The direct convolution's gradient ops, with the vector kernels (where the CPU has them) and
+// with the reference loops.
 void test_conv_2d_direct_grad() {
     std::vector<conv_case> cases = k_cases;
     cases.push_back({20, 4, 2, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1}); // rows longer than one vector
-    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_REFERENCE}) {
+    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_AVX2, CGML_GEMM_REFERENCE}) {
         if (!cgml_gemm_force_isa(isa)) continue;
-        uint32_t seed = 150;
-        for (const conv_case & c : cases) {
-            ggml_context * ctx = oph::new_context();
-            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
-            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
-            const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
-            ggml_tensor * w = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.OC, c.N);
-            oph::fill_random(k, seed++);
-            oph::fill_random(x, seed++);
-            oph::fill_random(w, seed++);
-            const std::string what = conv_label("grad conv_2d_direct wrt kernel and data", c) + " (" + cgml_gemm_isa_name(isa) + ")";
-            oph::check_grad(what.c_str(), ctx, {k, x}, [&](ggml_context * cx, const std::vector<ggml_tensor *> & p) {
-                return weighted_sum(cx, ggml_conv_2d_direct(cx, p[0], p[1], c.s0, c.s1, c.p0, c.p1, c.d0, c.d1), w);
-            });
-            ggml_free(ctx);
-        }
+        const std::string what = std::string("grad conv_2d_direct (") + cgml_gemm_isa_name(isa) + ") wrt kernel and data";
+        check_conv_grad(what.c_str(), ggml_conv_2d_direct, cases, 150);
     }
     cgml_gemm_force_isa(CGML_GEMM_AUTO);
 }

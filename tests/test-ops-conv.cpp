@@ -266,8 +266,11 @@ std::vector<double> ref_conv_back_kernel(const std::vector<double> & x, const st
 
 // The kernels under test: the fast ones where the CPU has them, then the reference loops.
 std::vector<cgml_gemm_isa> direct_conv_isas() {
-    std::vector<cgml_gemm_isa> isas = {CGML_GEMM_REFERENCE};
-    if (cgml_gemm_isa_supported(CGML_GEMM_AVX512)) isas.insert(isas.begin(), CGML_GEMM_AVX512);
+    std::vector<cgml_gemm_isa> isas;
+    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_AVX2}) {
+        if (cgml_gemm_isa_supported(isa)) isas.push_back(isa);
+    }
+    isas.push_back(CGML_GEMM_REFERENCE);
     return isas;
 }
 
@@ -305,14 +308,8 @@ void test_conv_2d_direct() {
         uint32_t seed = 500;
         for (const conv_case & c : cases) {
             ggml_context * ctx = oph::new_context();
-            ggml_tensor * k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
-            ggml_tensor * x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
-            const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
-            ggml_tensor * g = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, OW, OH, c.OC, c.N);
-            oph::fill_random(k, seed++);
-            oph::fill_random(x, seed++);
-            oph::fill_random(g, seed++);
-            check_direct_conv(ctx, c, k, x, g, isa, "");
+            const nnt::conv_tensors t = nnt::new_conv_tensors(ctx, c, seed);
+            check_direct_conv(ctx, c, t.k, t.x, t.out, isa, "");
             ggml_free(ctx);
         }
 

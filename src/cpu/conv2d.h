@@ -5,12 +5,11 @@
 // input gradient (a correlation with the flipped kernel) and the kernel gradient, and keep
 // their plain loops for everything else (and for tests, via cgml_gemm_force_isa).
 //
-// Usage, on each of nth threads (the operator splits the work):
+// Usage, on each of nth threads (the operator splits the work and picks the kernels of the
+// instruction set in use, cgml_gemm_active_isa):
 //   cgml_conv_image in = {...}, out = {...};
 //   cgml_conv_taps taps = {KW, KH, dw, dh, pw, ph};
-//   if (cgml_conv2d_correlate_f32) cgml_conv2d_correlate_f32(in, out, weights, taps, r0, r1);
-//
-// The function pointers are NULL where the compiler could not build the kernels.
+//   cgml_conv2d_kernels_avx512.correlate(in, out, weights, taps, r0, r1);
 
 #include <cstdint>
 
@@ -28,16 +27,23 @@ struct cgml_conv_taps {
     int64_t dw, dh, pw, ph;
 };
 
-// out[x, y, co, n] = sum over ci, ky, kx of w[((ci*KH + ky)*KW + kx)*out.C + co] * in[tap (kx, ky)]
-// for the output rows (y, n) numbered r = n*out.H + y in [r0, r1). in.N == out.N.
-extern void (*const cgml_conv2d_correlate_f32)(const cgml_conv_image & in, const cgml_conv_image & out, const float * w,
-                                               const cgml_conv_taps & taps, int64_t r0, int64_t r1);
+struct cgml_conv2d_kernels {
+    // out[x, y, co, n] = sum over ci, ky, kx of w[((ci*KH + ky)*KW + kx)*out.C + co] * in[tap (kx, ky)]
+    // for the output rows (y, n) numbered r = n*out.H + y in [r0, r1). in.N == out.N.
+    void (*correlate)(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & taps,
+                      int64_t r0, int64_t r1);
+    // The kernel gradient's partial sums over samples [n0, n1):
+    //   partial[(((ci*KH + ky)*KW + kx)*grad.C + co)*CGML_CONV_LANES + lane] +=
+    //       in[tap (kx, ky) of (x, y)] * grad[x, y, co, n]
+    // summed over y, n and over the x that map to each lane; the caller zeroes the partials
+    // (64-byte aligned, KW*KH*in.C*grad.C*CGML_CONV_LANES floats) and adds the lanes up.
+    void (*kernel_grad)(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & taps, int64_t n0,
+                        int64_t n1, float * partial);
+};
 
-// The kernel gradient's partial sums over samples [n0, n1):
-//   partial[((ci*KH + ky)*KW + kx)*grad.C + co][lane] += in[tap (kx, ky) of (x, y)] * grad[x, y, co, n]
-// summed over y, n and over the x that map to each of the 16 lanes (x mod 16); the caller adds
-// the lanes up. partial holds KW*KH*in.C*grad.C*16 floats, 64-byte aligned.
-extern void (*const cgml_conv2d_kernel_grad_f32)(const cgml_conv_image & in, const cgml_conv_image & grad,
-                                                 const cgml_conv_taps & taps, int64_t n0, int64_t n1, float * partial);
-
+// Lanes per partial sum: the widest vector (AVX-512); narrower kernels leave the rest at zero.
 constexpr int CGML_CONV_LANES = 16;
+
+// Per instruction set; both members NULL where the compiler could not build the kernels.
+extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx512;
+extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx2;

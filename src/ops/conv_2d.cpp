@@ -12,8 +12,9 @@
 // op_params of all three: [0] s0, [1] s1, [2] p0, [3] p1, [4] d0, [5] d1 (int32).
 //
 // The reference kernels below are plain loops for any strides, paddings and dilations. With unit
-// strides and F32 rows the AVX-512 kernels of src/cpu/conv2d-avx512.cpp run instead: the input
-// gradient is then the correlation of dY with the flipped kernel, the same kernel as the forward pass.
+// strides and F32 rows the vector kernels of src/cpu/conv2d-kernels.h (AVX-512 or AVX2, as the
+// matrix products choose) run instead: the input gradient is then the correlation of dY with the
+// flipped kernel, the same kernel as the forward pass.
 
 #include "core/ggml-impl.h"
 #include "cpu/conv2d.h"
@@ -70,7 +71,16 @@ inline float at(const ggml_tensor * t, int64_t i0, int64_t i1, int64_t i2, int64
 // ---------------------------------------------------------------------------------------------
 // the fast path's plumbing
 
-bool fast_kernels_on() { return cgml_gemm_active_isa() == CGML_GEMM_AVX512 && cgml_conv2d_correlate_f32 != nullptr; }
+// The vector kernels of the instruction set in use, or NULL for the reference loops.
+const cgml_conv2d_kernels * fast_kernels() {
+    const cgml_conv2d_kernels * k = nullptr;
+    switch (cgml_gemm_active_isa()) {
+        case CGML_GEMM_AVX512: k = &cgml_conv2d_kernels_avx512; break;
+        case CGML_GEMM_AVX2:   k = &cgml_conv2d_kernels_avx2; break;
+        default: break;
+    }
+    return k && k->correlate ? k : nullptr;
+}
 
 bool rows_contiguous_f32(const ggml_tensor * t) {
     if (t->type != GGML_TYPE_F32 || t->nb[0] != sizeof(float)) return false;
@@ -80,7 +90,7 @@ bool rows_contiguous_f32(const ggml_tensor * t) {
 
 bool fast_path_applies(const ggml_tensor * dst) {
     const conv_params c = params_of(dst);
-    return fast_kernels_on() && c.s0 == 1 && c.s1 == 1 && rows_contiguous_f32(dst) && rows_contiguous_f32(dst->src[1]) &&
+    return fast_kernels() && c.s0 == 1 && c.s1 == 1 && rows_contiguous_f32(dst) && rows_contiguous_f32(dst->src[1]) &&
            ggml_is_float_type(dst->src[0]->type) && (dst->op != GGML_OP_CONV_2D_BACK_KERNEL || rows_contiguous_f32(dst->src[0]));
 }
 
@@ -109,7 +119,7 @@ void correlate_with_kernel(const ggml_compute_params * params, ggml_tensor * dst
     params->barrier(params->barrier_ctx);
     int64_t r0, r1;
     ggml_split_rows(dst->ne[1] * dst->ne[3], params->ith, params->nth, r0, r1);
-    cgml_conv2d_correlate_f32(image_of(src), image_of(dst), w, taps, r0, r1);
+    fast_kernels()->correlate(image_of(src), image_of(dst), w, taps, r0, r1);
 }
 
 size_t packed_kernel_size(const ggml_tensor * dst, int) {
@@ -211,7 +221,7 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
         std::fill(mine, mine + per_thread, 0.0f);
         int64_t n0, n1;
         ggml_split_rows(x->ne[3], params->ith, params->nth, n0, n1);
-        cgml_conv2d_kernel_grad_f32(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1, mine);
+        fast_kernels()->kernel_grad(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1, mine);
         params->barrier(params->barrier_ctx);
         // partials are indexed ((ic*KH + kh)*KW + kw)*OC + oc
         const int64_t KW = dst->ne[0], KH = dst->ne[1], OC = dst->ne[3];

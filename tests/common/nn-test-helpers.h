@@ -55,6 +55,22 @@ struct conv_case {
 // Output extent of a convolution along one axis.
 inline int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
 
+// A case's kernel [KW, KH, IC, OC], data [IW, IH, IC, N] and a tensor of the output's shape, F32,
+// filled with random values from seeds seed, seed + 1, seed + 2 (seed is advanced past them).
+struct conv_tensors {
+    ggml_tensor * k, * x, * out;
+};
+inline conv_tensors new_conv_tensors(ggml_context * ctx, const conv_case & c, uint32_t & seed) {
+    conv_tensors t;
+    t.k = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.KW, c.KH, c.IC, c.OC);
+    t.x = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, c.IW, c.IH, c.IC, c.N);
+    t.out = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), conv_out(c.IH, c.KH, c.s1, c.p1, c.d1), c.OC, c.N);
+    oph::fill_random(t.k, seed++);
+    oph::fill_random(t.x, seed++);
+    oph::fill_random(t.out, seed++);
+    return t;
+}
+
 inline std::string conv_label(const char * what, const conv_case & c) {
     char buf[200];
     snprintf(buf, sizeof buf, "%s in [%lld,%lld,%lld,%lld] k [%lld,%lld,%lld] s %d,%d p %d,%d d %d,%d", what, (long long) c.IW,

@@ -1,0 +1,243 @@
+#pragma once
+
+// The direct convolution kernels of conv2d.h, written once for any vector width. Included by
+// conv2d-avx512.cpp and conv2d-avx2.cpp, each with its own vector type V:
+//
+//   struct V {
+//       typedef ... vec; typedef ... mask;
+//       static constexpr int lanes;          // floats per vector
+//       static constexpr int max_channels;   // accumulators of one output vector (register budget)
+//       static constexpr int pair_channels;  // channels up to which two output vectors share a pass
+//       static constexpr int grad_channels;  // gradient channels of one kernel-gradient block (x 3 taps)
+//       static vec  zero(); static vec set1(float); static vec fmadd(vec a, vec b, vec c);  // a*b + c
+//       static vec  add(vec, vec); static vec load(const float *); static void store(float *, vec); // aligned
+//       static vec  load_masked(mask, const float *);   // masked-off lanes read as 0 and never fault
+//       static void store_masked(float *, mask, vec);
+//       static mask between(int64_t lo, int64_t hi);    // lanes j with lo <= j < hi
+//       static mask both(mask, mask); static mask none(); static mask all();
+//   };
+//
+// Vectors run along image rows, one segment of V::lanes pixels each; lanes a tap cannot read
+// (padding, the row's end) are masked off in the loads, so inputs are read in place with no
+// padded copy and no im2col matrix.
+
+#include "cpu/conv2d.h"
+
+#include <algorithm>
+#include <utility>
+
+// Everything here has internal linkage: each instruction set's file gets its own copy, compiled
+// with its own flags, so the linker never merges an AVX-512 build of a helper into code that
+// runs on a CPU without AVX-512 (which is also why there are no std::vector instantiations).
+namespace {
+
+// Pointer arithmetic that may step before the start of a row: the lanes there are masked off.
+inline const float * offset(const float * p, int64_t d) { return (const float *) ((intptr_t) p + d * (intptr_t) sizeof(float)); }
+
+// Per row segment s (pixels x = s*lanes + j of an output row of width out_w): the lanes inside the
+// row, and for each horizontal tap kx the lanes whose input pixel x + kx*dw - pw is inside [0, in_w).
+template <class V> struct segment_masks {
+    int64_t           n_seg;
+    typename V::mask * row; // [s]
+    typename V::mask * tap; // [kx * n_seg + s]
+    segment_masks(int64_t out_w, int64_t in_w, const cgml_conv_taps & t) : n_seg((out_w + V::lanes - 1) / V::lanes) {
+        row = new typename V::mask[n_seg * (1 + t.KW)];
+        tap = row + n_seg;
+        for (int64_t s = 0; s < n_seg; ++s) {
+            const int64_t x0 = s * V::lanes;
+            row[s] = V::between(0, out_w - x0);
+            for (int64_t kx = 0; kx < t.KW; ++kx) {
+                const int64_t shift = kx * t.dw - t.pw; // input pixel of lane j: x0 + j + shift
+                tap[kx * n_seg + s] = V::both(row[s], V::between(-x0 - shift, in_w - x0 - shift));
+            }
+        }
+    }
+    ~segment_masks() { delete[] row; }
+    segment_masks(const segment_masks &) = delete;
+    segment_masks & operator=(const segment_masks &) = delete;
+};
+
+// One output vector: segment s of row y of one sample.
+struct position {
+    const float * sample; // the sample's input
+    float *       out;    // the vector's first pixel in output channel co0
+    int64_t       y, s;
+};
+
+// NP output vectors for NC output channels starting at co0: NP*NC accumulators, one input vector
+// per (tap, position), one broadcast weight per (tap, channel). Two positions when there are few
+// channels, so that enough FMA chains stay in flight. (Loop bounds and strides are copied into
+// locals and the small loops unrolled, so the accumulators stay in registers; KWC > 0 is the
+// kernel width known at compile time.)
+template <class V, int NC, int NP, int KWC>
+void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
+                     const segment_masks<V> & m, const position * pos) {
+    typedef typename V::vec vec;
+    typedef typename V::mask mask;
+    const int64_t KW = KWC > 0 ? KWC : t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
+    const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg;
+    vec acc[NP][NC];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 16
+        for (int c = 0; c < NC; ++c) acc[p][c] = V::zero();
+    for (int64_t ci = 0; ci < in.C; ++ci) {
+        for (int64_t ky = 0; ky < KH; ++ky) {
+            // a position whose tap row lies outside the input reads nothing (an all-zero mask)
+            const float * row[NP];
+            const mask * tap_mask[NP];
+            mask valid[NP];
+            bool any = false;
+#pragma GCC unroll 2
+            for (int p = 0; p < NP; ++p) {
+                const int64_t iy = pos[p].y + ky * dh - t.ph;
+                const bool inside = iy >= 0 && iy < IH;
+                any |= inside;
+                valid[p] = inside ? V::all() : V::none();
+                row[p] = offset(pos[p].sample + ci * in_plane + (inside ? iy : 0) * in_row, pos[p].s * V::lanes - t.pw);
+                tap_mask[p] = m.tap + pos[p].s;
+            }
+            if (!any) continue;
+            const float * wt = w + ((ci * KH + ky) * KW) * CO;
+#pragma GCC unroll 4
+            for (int64_t kx = 0; kx < KW; ++kx, wt += CO) {
+                vec v[NP];
+#pragma GCC unroll 2
+                for (int p = 0; p < NP; ++p) v[p] = V::load_masked(V::both(tap_mask[p][kx * n_seg], valid[p]), offset(row[p], kx * dw));
+#pragma GCC unroll 16
+                for (int c = 0; c < NC; ++c) {
+                    const vec wc = V::set1(wt[c]);
+#pragma GCC unroll 2
+                    for (int p = 0; p < NP; ++p) acc[p][c] = V::fmadd(v[p], wc, acc[p][c]);
+                }
+            }
+        }
+    }
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) {
+        const mask store_mask = m.row[pos[p].s];
+#pragma GCC unroll 16
+        for (int c = 0; c < NC; ++c) V::store_masked(pos[p].out + c * out.plane, store_mask, acc[p][c]);
+    }
+}
+
+template <class V> using correlate_fn = void (*)(const cgml_conv_image &, const cgml_conv_image &, const float *,
+                                                 const cgml_conv_taps &, const segment_masks<V> &, const position *);
+
+// correlate_block for NC = 1 .. sizeof(I)
+template <class V, int NP, int KWC, class I> struct correlate_table;
+template <class V, int NP, int KWC, int... I> struct correlate_table<V, NP, KWC, std::integer_sequence<int, I...>> {
+    static constexpr correlate_fn<V> fns[sizeof...(I)] = {&correlate_block<V, I + 1, NP, KWC>...};
+};
+
+template <class V>
+void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t, int64_t r0,
+               int64_t r1) {
+    // 3 taps wide (the common case) with the tap loop unrolled, any other width at run time
+    typedef std::make_integer_sequence<int, V::max_channels> singles;
+    typedef std::make_integer_sequence<int, V::pair_channels> pairs;
+    const correlate_fn<V> * single_fns = t.KW == 3 ? correlate_table<V, 1, 3, singles>::fns : correlate_table<V, 1, 0, singles>::fns;
+    const correlate_fn<V> * pair_fns = t.KW == 3 ? correlate_table<V, 2, 3, pairs>::fns : correlate_table<V, 2, 0, pairs>::fns;
+    const segment_masks<V> m(out.W, in.W, t);
+    // output vectors q in [r0*n_seg, r1*n_seg): row r = q / n_seg (sample r / H, row r % H), segment q % n_seg
+    auto position_of = [&](int64_t q, int64_t co0) {
+        const int64_t r = q / m.n_seg, s = q % m.n_seg, n = r / out.H, y = r % out.H;
+        return position{in.data + n * in.sample, out.data + n * out.sample + co0 * out.plane + y * out.row + s * V::lanes, y, s};
+    };
+    const int64_t q1 = r1 * m.n_seg;
+    for (int64_t co0 = 0; co0 < out.C; co0 += V::max_channels) {
+        const int64_t nc = std::min<int64_t>(V::max_channels, out.C - co0);
+        int64_t q = r0 * m.n_seg;
+        if (nc <= V::pair_channels) {
+            for (; q + 1 < q1; q += 2) {
+                const position pos[2] = {position_of(q, co0), position_of(q + 1, co0)};
+                pair_fns[nc - 1](in, out, w + co0, t, m, pos);
+            }
+        }
+        for (; q < q1; ++q) {
+            const position pos = position_of(q, co0);
+            single_fns[nc - 1](in, out, w + co0, t, m, &pos);
+        }
+    }
+}
+
+// NT horizontal taps (kx0 ...) of kernel row ky of input channel ci, against CB gradient
+// channels (co0 ...) of sample n: NT*CB vector accumulators over all rows and segments, then
+// added to the partial sums (the first V::lanes of each CGML_CONV_LANES-float slot).
+template <class V, int NT, int CB>
+void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & t, const segment_masks<V> & m,
+                       int64_t n, int64_t ci, int64_t ky, int64_t kx0, int64_t co0, float * partial) {
+    typedef typename V::vec vec;
+    typedef typename V::mask mask;
+    const int64_t OH = grad.H, IH = in.H, n_seg = m.n_seg, dw = t.dw;
+    const int64_t in_row = in.row, g_row = grad.row, g_plane = grad.plane;
+    const int64_t iy0 = ky * t.dh - t.ph, x_shift = kx0 * dw - t.pw;
+    const mask * row_mask = m.row;
+    const mask * tap_mask = m.tap + kx0 * n_seg;
+    vec acc[NT][CB];
+#pragma GCC unroll 4
+    for (int k = 0; k < NT; ++k)
+#pragma GCC unroll 8
+        for (int c = 0; c < CB; ++c) acc[k][c] = V::zero();
+    const float * plane = in.data + n * in.sample + ci * in.plane;
+    const float * gsample = grad.data + n * grad.sample + co0 * g_plane;
+    // output rows whose tap row iy = y + iy0 lies inside the input
+    const int64_t y0 = std::max<int64_t>(0, -iy0), y1 = std::min<int64_t>(OH, IH - iy0);
+    for (int64_t y = y0; y < y1; ++y) {
+        const float * irow = plane + (y + iy0) * in_row;
+        const float * grow = gsample + y * g_row;
+        for (int64_t s = 0; s < n_seg; ++s) {
+            vec v[NT];
+#pragma GCC unroll 4
+            for (int k = 0; k < NT; ++k) v[k] = V::load_masked(tap_mask[k * n_seg + s], offset(irow, s * V::lanes + x_shift + k * dw));
+#pragma GCC unroll 8
+            for (int c = 0; c < CB; ++c) {
+                const vec g = V::load_masked(row_mask[s], grow + c * g_plane + s * V::lanes);
+#pragma GCC unroll 4
+                for (int k = 0; k < NT; ++k) acc[k][c] = V::fmadd(v[k], g, acc[k][c]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < NT; ++k) {
+        float * p = partial + (((ci * t.KH + ky) * t.KW + kx0 + k) * grad.C + co0) * CGML_CONV_LANES;
+#pragma GCC unroll 8
+        for (int c = 0; c < CB; ++c, p += CGML_CONV_LANES) V::store(p, V::add(V::load(p), acc[k][c]));
+    }
+}
+
+template <class V> using kernel_grad_fn = void (*)(const cgml_conv_image &, const cgml_conv_image &, const cgml_conv_taps &,
+                                                   const segment_masks<V> &, int64_t, int64_t, int64_t, int64_t, int64_t, float *);
+
+// kernel_grad_block for CB = 1 .. sizeof(I)
+template <class V, int NT, class I> struct kernel_grad_table;
+template <class V, int NT, int... I> struct kernel_grad_table<V, NT, std::integer_sequence<int, I...>> {
+    static constexpr kernel_grad_fn<V> fns[sizeof...(I)] = {&kernel_grad_block<V, NT, I + 1>...};
+};
+
+template <class V>
+void kernel_grad(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & t, int64_t n0, int64_t n1,
+                 float * partial) {
+    // blocks of 3 taps x V::grad_channels: the accumulators, 3 input vectors and one gradient vector fill the registers
+    typedef std::make_integer_sequence<int, V::grad_channels> channels;
+    static const kernel_grad_fn<V> * const by_taps[3] = {kernel_grad_table<V, 1, channels>::fns, kernel_grad_table<V, 2, channels>::fns,
+                                                         kernel_grad_table<V, 3, channels>::fns};
+    const segment_masks<V> m(grad.W, in.W, t);
+    for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t co0 = 0; co0 < grad.C; co0 += V::grad_channels) {
+            const int64_t cb = std::min<int64_t>(V::grad_channels, grad.C - co0);
+            for (int64_t ci = 0; ci < in.C; ++ci) {
+                for (int64_t ky = 0; ky < t.KH; ++ky) {
+                    for (int64_t kx0 = 0; kx0 < t.KW; kx0 += 3) {
+                        const int64_t nt = std::min<int64_t>(3, t.KW - kx0);
+                        by_taps[nt - 1][cb - 1](in, grad, t, m, n, ci, ky, kx0, co0, partial);
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <class V> constexpr cgml_conv2d_kernels kernels() { return {&correlate<V>, &kernel_grad<V>}; }
+
+} // namespace
