@@ -162,11 +162,11 @@ void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const fl
 }
 
 // NT horizontal taps (kx0 ...) of kernel row ky of input channel ci, against CB gradient
-// channels (co0 ...) of sample n: NT*CB vector accumulators over all rows and segments, then
-// added to the partial sums (the first V::lanes of each CGML_CONV_LANES-float slot).
+// channels (co0 ...) of samples [n0, n1): NT*CB vector accumulators over all their rows and
+// segments, then added to the partial sums (the first V::lanes of each CGML_CONV_LANES-float slot).
 template <class V, int NT, int CB>
 void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & t, const segment_masks<V> & m,
-                       int64_t n, int64_t ci, int64_t ky, int64_t kx0, int64_t co0, float * partial) {
+                       int64_t n0, int64_t n1, int64_t ci, int64_t ky, int64_t kx0, int64_t co0, float * partial) {
     typedef typename V::vec vec;
     typedef typename V::mask mask;
     const int64_t OH = grad.H, IH = in.H, n_seg = m.n_seg, dw = t.dw;
@@ -179,22 +179,24 @@ void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad,
     for (int k = 0; k < NT; ++k)
 #pragma GCC unroll 8
         for (int c = 0; c < CB; ++c) acc[k][c] = V::zero();
-    const float * plane = in.data + n * in.sample + ci * in.plane;
-    const float * gsample = grad.data + n * grad.sample + co0 * g_plane;
     // output rows whose tap row iy = y + iy0 lies inside the input
     const int64_t y0 = std::max<int64_t>(0, -iy0), y1 = std::min<int64_t>(OH, IH - iy0);
-    for (int64_t y = y0; y < y1; ++y) {
-        const float * irow = plane + (y + iy0) * in_row;
-        const float * grow = gsample + y * g_row;
-        for (int64_t s = 0; s < n_seg; ++s) {
-            vec v[NT];
+    for (int64_t n = n0; n < n1; ++n) {
+        const float * plane = in.data + n * in.sample + ci * in.plane;
+        const float * gsample = grad.data + n * grad.sample + co0 * g_plane;
+        for (int64_t y = y0; y < y1; ++y) {
+            const float * irow = plane + (y + iy0) * in_row;
+            const float * grow = gsample + y * g_row;
+            for (int64_t s = 0; s < n_seg; ++s) {
+                vec v[NT];
 #pragma GCC unroll 4
-            for (int k = 0; k < NT; ++k) v[k] = V::load_masked(tap_mask[k * n_seg + s], offset(irow, s * V::lanes + x_shift + k * dw));
+                for (int k = 0; k < NT; ++k) v[k] = V::load_masked(tap_mask[k * n_seg + s], offset(irow, s * V::lanes + x_shift + k * dw));
 #pragma GCC unroll 8
-            for (int c = 0; c < CB; ++c) {
-                const vec g = V::load_masked(row_mask[s], grow + c * g_plane + s * V::lanes);
+                for (int c = 0; c < CB; ++c) {
+                    const vec g = V::load_masked(row_mask[s], grow + c * g_plane + s * V::lanes);
 #pragma GCC unroll 4
-                for (int k = 0; k < NT; ++k) acc[k][c] = V::fmadd(v[k], g, acc[k][c]);
+                    for (int k = 0; k < NT; ++k) acc[k][c] = V::fmadd(v[k], g, acc[k][c]);
+                }
             }
         }
     }
@@ -207,7 +209,8 @@ void kernel_grad_block(const cgml_conv_image & in, const cgml_conv_image & grad,
 }
 
 template <class V> using kernel_grad_fn = void (*)(const cgml_conv_image &, const cgml_conv_image &, const cgml_conv_taps &,
-                                                   const segment_masks<V> &, int64_t, int64_t, int64_t, int64_t, int64_t, float *);
+                                                   const segment_masks<V> &, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                                   float *);
 
 // kernel_grad_block for CB = 1 .. sizeof(I)
 template <class V, int NT, class I> struct kernel_grad_table;
@@ -223,14 +226,19 @@ void kernel_grad(const cgml_conv_image & in, const cgml_conv_image & grad, const
     static const kernel_grad_fn<V> * const by_taps[3] = {kernel_grad_table<V, 1, channels>::fns, kernel_grad_table<V, 2, channels>::fns,
                                                          kernel_grad_table<V, 3, channels>::fns};
     const segment_masks<V> m(grad.W, in.W, t);
-    for (int64_t n = n0; n < n1; ++n) {
+    // a few samples at a time: their inputs and gradients stay in the L2 cache while every block
+    // of taps and channels sweeps them, and the accumulators stay in registers across them
+    const int64_t sample_floats = in.C * in.H * in.W + grad.C * grad.H * grad.W;
+    const int64_t chunk = std::max<int64_t>(1, (128 * 1024 / 4) / std::max<int64_t>(1, sample_floats));
+    for (int64_t nc0 = n0; nc0 < n1; nc0 += chunk) {
+        const int64_t nc1 = std::min(n1, nc0 + chunk);
         for (int64_t co0 = 0; co0 < grad.C; co0 += V::grad_channels) {
             const int64_t cb = std::min<int64_t>(V::grad_channels, grad.C - co0);
             for (int64_t ci = 0; ci < in.C; ++ci) {
                 for (int64_t ky = 0; ky < t.KH; ++ky) {
                     for (int64_t kx0 = 0; kx0 < t.KW; kx0 += 3) {
                         const int64_t nt = std::min<int64_t>(3, t.KW - kx0);
-                        by_taps[nt - 1][cb - 1](in, grad, t, m, n, ci, ky, kx0, co0, partial);
+                        by_taps[nt - 1][cb - 1](in, grad, t, m, nc0, nc1, ci, ky, kx0, co0, partial);
                     }
                 }
             }

@@ -138,45 +138,67 @@ void pool_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
 }
 
 #if defined(__SSE2__)
-// Max-pooling gradient of one pair of input rows, four windows at a time, without branches
-// (where the maximum sits is unpredictable): the same strict comparisons in the same scan order
-// as the scalar loop, so the first maximum gets the gradient and the others exact zeros.
-// Returns how many windows it did.
-int64_t pool_max_back_2x2_x4(const float * x0, const float * x1, const char * grow, size_t gs0, float * d0, float * d1,
-                             int64_t OW) {
-    int64_t ox = 0;
-    for (; ox + 4 <= OW; ox += 4) {
-        const int64_t c = 2 * ox;
-        const __m128 r0lo = _mm_loadu_ps(x0 + c), r0hi = _mm_loadu_ps(x0 + c + 4);
-        const __m128 r1lo = _mm_loadu_ps(x1 + c), r1hi = _mm_loadu_ps(x1 + c + 4);
-        const __m128 a = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(2, 0, 2, 0)); // top-left of each window
-        const __m128 b = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(3, 1, 3, 1)); // top-right
-        const __m128 e = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(2, 0, 2, 0)); // bottom-left
-        const __m128 f = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(3, 1, 3, 1)); // bottom-right
-        __m128 best = _mm_set1_ps(-FLT_MAX);
-        const __m128 ma = _mm_cmpgt_ps(a, best);
-        best = _mm_or_ps(_mm_and_ps(ma, a), _mm_andnot_ps(ma, best));
-        const __m128 mb = _mm_cmpgt_ps(b, best);
-        best = _mm_or_ps(_mm_and_ps(mb, b), _mm_andnot_ps(mb, best));
-        const __m128 me = _mm_cmpgt_ps(e, best);
-        best = _mm_or_ps(_mm_and_ps(me, e), _mm_andnot_ps(me, best));
-        const __m128 mf = _mm_cmpgt_ps(f, best);
-        // the last position that beat the running maximum is the first maximum
-        const __m128 wf = mf;
-        const __m128 we = _mm_andnot_ps(wf, me);
-        const __m128 wb = _mm_andnot_ps(_mm_or_ps(wf, me), mb);
-        const __m128 wa = _mm_andnot_ps(_mm_or_ps(_mm_or_ps(wf, me), mb), ma);
-        const __m128 g = gs0 == sizeof(float)
-                             ? _mm_loadu_ps((const float *) (grow + ox * gs0))
-                             : _mm_setr_ps(*(const float *) (grow + ox * gs0), *(const float *) (grow + (ox + 1) * gs0),
-                                           *(const float *) (grow + (ox + 2) * gs0), *(const float *) (grow + (ox + 3) * gs0));
-        const __m128 ga = _mm_and_ps(wa, g), gb = _mm_and_ps(wb, g), ge = _mm_and_ps(we, g), gf = _mm_and_ps(wf, g);
-        _mm_storeu_ps(d0 + c, _mm_unpacklo_ps(ga, gb));
-        _mm_storeu_ps(d0 + c + 4, _mm_unpackhi_ps(ga, gb));
-        _mm_storeu_ps(d1 + c, _mm_unpacklo_ps(ge, gf));
-        _mm_storeu_ps(d1 + c + 4, _mm_unpackhi_ps(ge, gf));
+// Max-pooling gradient of four 2x2 windows (input columns c .. c+7 of rows x0 and x1, gradients
+// g), without branches (where the maximum sits is unpredictable): the same strict comparisons in
+// the same scan order as the scalar loop, so the first maximum gets the gradient and the others
+// exact zeros.
+inline void pool_max_back_2x2_4windows(const float * x0, const float * x1, __m128 g, float * d0, float * d1) {
+    const __m128 r0lo = _mm_loadu_ps(x0), r0hi = _mm_loadu_ps(x0 + 4);
+    const __m128 r1lo = _mm_loadu_ps(x1), r1hi = _mm_loadu_ps(x1 + 4);
+    const __m128 a = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(2, 0, 2, 0)); // top-left of each window
+    const __m128 b = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(3, 1, 3, 1)); // top-right
+    const __m128 e = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(2, 0, 2, 0)); // bottom-left
+    const __m128 f = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(3, 1, 3, 1)); // bottom-right
+    __m128 best = _mm_set1_ps(-FLT_MAX);
+    const __m128 ma = _mm_cmpgt_ps(a, best);
+    best = _mm_or_ps(_mm_and_ps(ma, a), _mm_andnot_ps(ma, best));
+    const __m128 mb = _mm_cmpgt_ps(b, best);
+    best = _mm_or_ps(_mm_and_ps(mb, b), _mm_andnot_ps(mb, best));
+    const __m128 me = _mm_cmpgt_ps(e, best);
+    best = _mm_or_ps(_mm_and_ps(me, e), _mm_andnot_ps(me, best));
+    const __m128 mf = _mm_cmpgt_ps(f, best);
+    // the last position that beat the running maximum is the first maximum
+    const __m128 wf = mf;
+    const __m128 we = _mm_andnot_ps(wf, me);
+    const __m128 wb = _mm_andnot_ps(_mm_or_ps(wf, me), mb);
+    const __m128 wa = _mm_andnot_ps(_mm_or_ps(_mm_or_ps(wf, me), mb), ma);
+    const __m128 ga = _mm_and_ps(wa, g), gb = _mm_and_ps(wb, g), ge = _mm_and_ps(we, g), gf = _mm_and_ps(wf, g);
+    _mm_storeu_ps(d0, _mm_unpacklo_ps(ga, gb));
+    _mm_storeu_ps(d0 + 4, _mm_unpackhi_ps(ga, gb));
+    _mm_storeu_ps(d1, _mm_unpacklo_ps(ge, gf));
+    _mm_storeu_ps(d1 + 4, _mm_unpackhi_ps(ge, gf));
+}
+
+// The max-pooling gradient of one pair of input rows (OW windows), four windows at a time. The
+// last OW % 4 windows are done as the last four windows of the row, recomputing a few (with the
+// same result): scalar code would branch on every comparison, and in the narrow rows of small
+// images (7 or 14 windows) those mispredictions dominated. Rows of fewer than four windows go
+// through padded copies.
+void pool_max_back_2x2_row(const float * x0, const float * x1, const char * grow, size_t gs0, float * d0, float * d1, int64_t OW) {
+    auto grad_at = [&](int64_t ox) { return *(const float *) (grow + ox * gs0); };
+    auto four_windows = [&](int64_t ox) {
+        const __m128 g = gs0 == sizeof(float) ? _mm_loadu_ps((const float *) (grow + ox * gs0))
+                                              : _mm_setr_ps(grad_at(ox), grad_at(ox + 1), grad_at(ox + 2), grad_at(ox + 3));
+        pool_max_back_2x2_4windows(x0 + 2 * ox, x1 + 2 * ox, g, d0 + 2 * ox, d1 + 2 * ox);
+    };
+    if (OW >= 4) {
+        int64_t ox = 0;
+        for (; ox + 4 <= OW; ox += 4) four_windows(ox);
+        if (ox < OW) four_windows(OW - 4);
+        return;
     }
-    return ox;
+    // padding windows hold -FLT_MAX, which beats nothing, so they route their zero gradient nowhere
+    float px0[8], px1[8], pg[4] = {0.0f, 0.0f, 0.0f, 0.0f}, pd0[8], pd1[8];
+    for (int j = 0; j < 8; ++j) {
+        px0[j] = j < 2 * OW ? x0[j] : -FLT_MAX;
+        px1[j] = j < 2 * OW ? x1[j] : -FLT_MAX;
+    }
+    for (int j = 0; j < OW; ++j) pg[j] = grad_at(j);
+    pool_max_back_2x2_4windows(px0, px1, _mm_loadu_ps(pg), pd0, pd1);
+    for (int j = 0; j < 2 * OW; ++j) {
+        d0[j] = pd0[j];
+        d1[j] = pd1[j];
+    }
 }
 #endif
 
@@ -204,7 +226,10 @@ void pool_2d_back_2x2(const ggml_compute_params * params, ggml_tensor * dst, con
             float * d1 = d0 + IW;
             int64_t ox = 0;
 #if defined(__SSE2__)
-            if (is_max) ox = pool_max_back_2x2_x4(x0, x1, grow, gs0, d0, d1, OW);
+            if (is_max) {
+                pool_max_back_2x2_row(x0, x1, grow, gs0, d0, d1, OW);
+                ox = OW;
+            }
 #endif
             for (; ox < OW; ++ox) {
                 const int64_t c = 2 * ox;
