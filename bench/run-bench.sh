@@ -11,9 +11,12 @@
 # Seconds per epoch for mnist-train are the wall-time difference of two runs with the same seed
 # that differ only in the number of epochs (FC: FC_EPOCHS vs 1, CNN: CNN_EPOCHS vs 1), so loading,
 # graph building, evaluation and saving cancel out. PyTorch times its epochs in-process and
-# reports the mean of those after the first.
+# reports the mean of those after the first. Every measurement is taken REPEAT times on both sides,
+# alternating, and the table shows the medians (the spread is listed below it): on a small shared
+# machine single runs vary by 10 % or more.
 #
-# Environment: THREADS (2), FC_EPOCHS (6), CNN_EPOCHS (3), BUILD_DIR, DATA_DIR, OUT (RESULTS.md).
+# Environment: THREADS (2), FC_EPOCHS (6), CNN_EPOCHS (3), REPEAT (3), BUILD_DIR, DATA_DIR,
+# OUT (RESULTS.md).
 # Needs python3-torch, libopenblas0-openmp and GNU time; installs them with apt-get when missing
 # and running as root.
 
@@ -26,6 +29,7 @@ OUT=${OUT:-$ROOT/bench/RESULTS.md}
 THREADS=${THREADS:-2}
 FC_EPOCHS=${FC_EPOCHS:-6}
 CNN_EPOCHS=${CNN_EPOCHS:-3}
+REPEAT=${REPEAT:-3}
 PYTHON=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -120,18 +124,11 @@ rss_mb_of()   { awk -F: '/Maximum resident set size/ {printf "%.1f\n", $2 / 1024
 eval_us_of()  { sed -n 's/.*took .* ms, \([0-9.]*\) us\/image.*/\1/p' "$WORK/$1.log" | tail -n1; }
 test_acc_of() { sed -n 's/.*eval_acc=\([0-9.]*\).*/\1/p' "$WORK/$1.log" | tail -n1; }
 
-run_train mnist-fc 1 fc1
-run_train mnist-fc "$FC_EPOCHS" fcN
-run_train mnist-cnn 1 cnn1
-run_train mnist-cnn "$CNN_EPOCHS" cnnN
-
-CPP_FC_EPOCH=$(awk -v a="$(wall_of fcN)" -v b="$(wall_of fc1)" -v n="$FC_EPOCHS" 'BEGIN {printf "%.4f", (a - b) / (n - 1)}')
-CPP_CNN_EPOCH=$(awk -v a="$(wall_of cnnN)" -v b="$(wall_of cnn1)" -v n="$CNN_EPOCHS" 'BEGIN {printf "%.4f", (a - b) / (n - 1)}')
-CPP_FC_EVAL=$(eval_us_of fcN)
-CPP_CNN_EVAL=$(eval_us_of cnnN)
-CPP_FC_ACC=$(test_acc_of fcN)
-CPP_CNN_ACC=$(test_acc_of cnnN)
-CPP_FC_RSS=$(rss_mb_of fcN)
+# median VALUES...: the middle value (the mean of the two middle ones for an even count)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+epoch_of() { # TAG1 TAGN N: seconds per epoch from a 1-epoch and an N-epoch run
+    awk -v a="$(wall_of "$2")" -v b="$(wall_of "$1")" -v n="$3" 'BEGIN {printf "%.4f\n", (a - b) / (n - 1)}'
+}
 
 # --- PyTorch ------------------------------------------------------------------------------------
 # run_torch ARCH EPOCHS TAG: leaves the RESULT line's fields in $WORK/TAG.result.
@@ -145,15 +142,41 @@ run_torch() {
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/$1.result"; }
 
-run_torch mnist-fc "$FC_EPOCHS" tfc
-run_torch mnist-cnn "$CNN_EPOCHS" tcnn
-PT_FC_EPOCH=$(field tfc epoch_s)
-PT_FC_EVAL=$(field tfc eval_us)
-PT_FC_ACC=$(field tfc test_acc)
-PT_FC_RSS=$(field tfc peak_rss_mb)
-PT_CNN_EPOCH=$(field tcnn epoch_s)
-PT_CNN_EVAL=$(field tcnn eval_us)
-PT_CNN_ACC=$(field tcnn test_acc)
+# Both sides, REPEAT rounds; each round runs every measurement once.
+CPP_FC_EPOCHS=(); CPP_CNN_EPOCHS=(); CPP_FC_EVALS=(); CPP_CNN_EVALS=(); CPP_FC_RSSS=()
+PT_FC_EPOCHS=(); PT_CNN_EPOCHS=(); PT_FC_EVALS=(); PT_CNN_EVALS=()
+for r in $(seq 1 "$REPEAT"); do
+    log "round $r of $REPEAT"
+    run_train mnist-fc 1 "fc1_$r"
+    run_train mnist-fc "$FC_EPOCHS" "fcN_$r"
+    run_train mnist-cnn 1 "cnn1_$r"
+    run_train mnist-cnn "$CNN_EPOCHS" "cnnN_$r"
+    run_torch mnist-fc "$FC_EPOCHS" "tfc_$r"
+    run_torch mnist-cnn "$CNN_EPOCHS" "tcnn_$r"
+    CPP_FC_EPOCHS+=("$(epoch_of "fc1_$r" "fcN_$r" "$FC_EPOCHS")")
+    CPP_CNN_EPOCHS+=("$(epoch_of "cnn1_$r" "cnnN_$r" "$CNN_EPOCHS")")
+    CPP_FC_EVALS+=("$(eval_us_of "fcN_$r")")
+    CPP_CNN_EVALS+=("$(eval_us_of "cnnN_$r")")
+    CPP_FC_RSSS+=("$(rss_mb_of "fcN_$r")")
+    PT_FC_EPOCHS+=("$(field "tfc_$r" epoch_s)")
+    PT_CNN_EPOCHS+=("$(field "tcnn_$r" epoch_s)")
+    PT_FC_EVALS+=("$(field "tfc_$r" eval_us)")
+    PT_CNN_EVALS+=("$(field "tcnn_$r" eval_us)")
+done
+CPP_FC_EPOCH=$(median "${CPP_FC_EPOCHS[@]}")
+CPP_CNN_EPOCH=$(median "${CPP_CNN_EPOCHS[@]}")
+CPP_FC_EVAL=$(median "${CPP_FC_EVALS[@]}")
+CPP_CNN_EVAL=$(median "${CPP_CNN_EVALS[@]}")
+CPP_FC_RSS=$(printf '%s\n' "${CPP_FC_RSSS[@]}" | sort -g | tail -n1) # the largest: a peak is a bound
+CPP_FC_ACC=$(test_acc_of fcN_1)
+CPP_CNN_ACC=$(test_acc_of cnnN_1)
+PT_FC_EPOCH=$(median "${PT_FC_EPOCHS[@]}")
+PT_CNN_EPOCH=$(median "${PT_CNN_EPOCHS[@]}")
+PT_FC_EVAL=$(median "${PT_FC_EVALS[@]}")
+PT_CNN_EVAL=$(median "${PT_CNN_EVALS[@]}")
+PT_FC_ACC=$(field tfc_1 test_acc)
+PT_FC_RSS=$(field tfc_1 peak_rss_mb)
+PT_CNN_ACC=$(field tcnn_1 test_acc)
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -190,9 +213,10 @@ fi
     echo "- PyTorch $TORCH_VERSION (Debian python3-torch) with libopenblas0-openmp $OPENBLAS_VERSION,"
     echo "  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
     echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER; CPU busy (%) in the second"
-    echo "  before each of the 6 timed runs: ${BUSY_SEEN[*]}"
+    echo "  before each of the $((6 * REPEAT)) timed runs: ${BUSY_SEEN[*]}"
     echo "- batch 1000 (mnist-train: physical batches of 500 for FC, 100 for CNN), AdamW lr 1e-3, 5 % validation each epoch;"
-    echo "  FC epoch time over $((FC_EPOCHS - 1)) epoch(s), CNN over $((CNN_EPOCHS - 1)); evaluation on the 10 000 test images"
+    echo "  FC epoch time over $((FC_EPOCHS - 1)) epoch(s), CNN over $((CNN_EPOCHS - 1)); evaluation on the 10 000 test images;"
+    echo "  medians of $REPEAT rounds (each round measures both sides once)"
     echo
     echo "| figure | PyTorch | mnist.cpp | ratio | target | met |"
     echo "|---|---|---|---|---|---|"
@@ -207,8 +231,13 @@ fi
     echo "Test accuracy after these short runs (a sanity check, not a target): FC $CPP_FC_ACC % (mnist.cpp) /"
     echo "$PT_FC_ACC % (PyTorch), CNN $CPP_CNN_ACC % / $PT_CNN_ACC %."
     echo
-    echo "Raw wall times of mnist-train (s): FC 1 epoch $(wall_of fc1), $FC_EPOCHS epochs $(wall_of fcN);"
-    echo "CNN 1 epoch $(wall_of cnn1), $CNN_EPOCHS epochs $(wall_of cnnN)."
+    echo "Every round (mnist.cpp / PyTorch):"
+    echo
+    echo "- FC training, s/epoch: ${CPP_FC_EPOCHS[*]} / ${PT_FC_EPOCHS[*]}"
+    echo "- FC evaluation, µs/image: ${CPP_FC_EVALS[*]} / ${PT_FC_EVALS[*]}"
+    echo "- CNN training, s/epoch: ${CPP_CNN_EPOCHS[*]} / ${PT_CNN_EPOCHS[*]}"
+    echo "- CNN evaluation, µs/image: ${CPP_CNN_EVALS[*]} / ${PT_CNN_EVALS[*]}"
+    echo "- peak RSS of mnist-train mnist-fc, MB: ${CPP_FC_RSSS[*]}"
     if [ -n "$NOTES" ]; then
         echo
         echo "$NOTES"
