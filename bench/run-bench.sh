@@ -125,7 +125,7 @@ eval_us_of()  { sed -n 's/.*took .* ms, \([0-9.]*\) us\/image.*/\1/p' "$WORK/$1.
 test_acc_of() { sed -n 's/.*eval_acc=\([0-9.]*\).*/\1/p' "$WORK/$1.log" | tail -n1; }
 
 # median VALUES...: the middle value (the mean of the two middle ones for an even count)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4g", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 epoch_of() { # TAG1 TAGN N: seconds per epoch from a 1-epoch and an N-epoch run
     awk -v a="$(wall_of "$2")" -v b="$(wall_of "$1")" -v n="$3" 'BEGIN {printf "%.4f\n", (a - b) / (n - 1)}'
 }
