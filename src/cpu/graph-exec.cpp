@@ -51,14 +51,19 @@ void pool_barrier(void * ctx) {
 void no_barrier(void *) {}
 
 // Nodes with less work than this run on thread 0 alone: splitting them gains less than the
-// barrier it costs, and runs of such nodes (small layers, losses, optimizer steps of biases)
-// then need no barrier between them at all. Work is counted in elements touched, or in
-// multiply-adds for matrix products.
+// barrier it costs, and runs of such nodes (small layers, optimizer steps of biases) then need no
+// barrier between them at all. Work is counted in elements touched, in multiply-adds for matrix
+// products, and at EXP_COST per element for ops that take an exponential of each (a batch's
+// loss is small in elements but not in time).
 constexpr int64_t SERIAL_MAX_WORK = 1 << 14;
+constexpr int64_t EXP_COST = 8;
 
 int64_t node_work(const ggml_tensor * node) {
     if (node->op == GGML_OP_MUL_MAT) return ggml_nelements(node) * node->src[0]->ne[0];
     if (node->op == GGML_OP_OUT_PROD) return ggml_nelements(node) * node->src[0]->ne[1];
+    if (node->op == GGML_OP_CROSS_ENTROPY_LOSS || node->op == GGML_OP_CROSS_ENTROPY_LOSS_BACK || node->op == GGML_OP_SOFT_MAX) {
+        return ggml_nelements(node->src[0]) * EXP_COST;
+    }
     int64_t work = ggml_nelements(node);
     for (int s = 0; s < GGML_MAX_SRC; ++s) {
         if (node->src[s] && ggml_nelements(node->src[s]) > work) work = ggml_nelements(node->src[s]);

@@ -26,13 +26,13 @@ inline const char * row_ptr(const ggml_tensor * t, int64_t r) {
 
 inline float at(const char * row, size_t stride, int64_t i) { return *(const float *) (row + i * stride); }
 
-// Log of the softmax denominator, shifted: returns max and log(sum exp(x - max)).
-void log_sum_exp(const char * x, size_t sx, int64_t n, float & max, double & log_sum) {
+// The row's maximum and sum exp(x - max): single-precision exponentials (each within an ulp,
+// and at most 1 for the largest), summed in double.
+void shifted_exp_sum(const char * x, size_t sx, int64_t n, float & max, double & sum) {
     max = -INFINITY;
     for (int64_t i = 0; i < n; ++i) max = std::max(max, at(x, sx, i));
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) sum += std::exp((double) (at(x, sx, i) - max));
-    log_sum = std::log(sum);
+    sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) sum += std::exp(at(x, sx, i) - max);
 }
 
 // Each thread's partial sum sits in its own cache line of the scratch buffer.
@@ -56,8 +56,9 @@ void cross_entropy_forward(const ggml_compute_params * params, ggml_tensor * dst
         const char * x = row_ptr(a, r);
         const char * t = row_ptr(b, r);
         float max;
-        double log_sum;
-        log_sum_exp(x, a->nb[0], nc, max, log_sum);
+        double sum;
+        shifted_exp_sum(x, a->nb[0], nc, max, sum);
+        const double log_sum = std::log(sum);
         double row = 0.0;
         for (int64_t i = 0; i < nc; ++i) {
             const double bi = at(t, b->nb[0], i);
@@ -96,13 +97,20 @@ void cross_entropy_back_forward(const ggml_compute_params * params, ggml_tensor 
         const char * x = row_ptr(a, r);
         const char * t = row_ptr(b, r);
         char * g = (char *) row_ptr(dst, r);
-        float max;
-        double log_sum;
-        log_sum_exp(x, a->nb[0], nc, max, log_sum);
-        const float log_sum_f = (float) log_sum;
+        // softmax = exp(x - max) / sum: the exponentials go into the output row first, so each is
+        // computed once
+        float max = -INFINITY;
+        for (int64_t i = 0; i < nc; ++i) max = std::max(max, at(x, a->nb[0], i));
+        double sum = 0.0;
         for (int64_t i = 0; i < nc; ++i) {
-            const float p = std::exp(at(x, a->nb[0], i) - max - log_sum_f);
-            *(float *) (g + i * dst->nb[0]) = factor * (p - at(t, b->nb[0], i));
+            const float e = std::exp(at(x, a->nb[0], i) - max);
+            *(float *) (g + i * dst->nb[0]) = e;
+            sum += e;
+        }
+        const float inv_sum = (float) (1.0 / sum);
+        for (int64_t i = 0; i < nc; ++i) {
+            float * gi = (float *) (g + i * dst->nb[0]);
+            *gi = factor * (*gi * inv_sum - at(t, b->nb[0], i));
         }
     }
 }
