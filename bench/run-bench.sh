@@ -15,7 +15,7 @@
 # alternating, and the table shows the medians (the spread is listed below it): on a small shared
 # machine single runs vary by 10 % or more.
 #
-# Environment: THREADS (2), FC_EPOCHS (6), CNN_EPOCHS (3), REPEAT (3), BUILD_DIR, DATA_DIR,
+# Environment: THREADS (2), FC_EPOCHS (6), CNN_EPOCHS (3), REPEAT (5), BUILD_DIR, DATA_DIR,
 # OUT (RESULTS.md).
 # Needs python3-torch, libopenblas0-openmp and GNU time; installs them with apt-get when missing
 # and running as root.
@@ -29,7 +29,7 @@ OUT=${OUT:-$ROOT/bench/RESULTS.md}
 THREADS=${THREADS:-2}
 FC_EPOCHS=${FC_EPOCHS:-6}
 CNN_EPOCHS=${CNN_EPOCHS:-3}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 PYTHON=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
