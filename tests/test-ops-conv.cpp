@@ -367,6 +367,9 @@ const std::vector<pool_case> k_pool_cases = {
     {28, 28, 8, 2, 2, 2, 2, 2, 0, 0},   // MNIST
     {14, 14, 3, 1, 2, 2, 2, 2, 0, 0},
     {7, 5, 2, 3, 2, 2, 2, 2, 0, 0},     // odd sizes: the last column/row is dropped
+    {8, 4, 2, 1, 2, 2, 2, 2, 0, 0},     // rows of exactly four 2x2 windows (one vector step)
+    {11, 6, 2, 2, 2, 2, 2, 2, 0, 0},    // five windows: the vector path's overlapping last step
+    {12, 3, 1, 1, 2, 2, 2, 2, 0, 0},    // six windows, odd input height
     {9, 8, 2, 1, 3, 3, 2, 2, 1, 1},     // padded
     {6, 7, 1, 2, 3, 2, 1, 2, 0, 1},     // overlapping windows along W
     {5, 6, 2, 1, 2, 3, 3, 1, 0, 0},     // stride larger than the window along W

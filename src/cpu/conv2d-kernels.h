@@ -139,23 +139,42 @@ void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const fl
     const correlate_fn<V> * single_fns = t.KW == 3 ? correlate_table<V, 1, 3, singles>::fns : correlate_table<V, 1, 0, singles>::fns;
     const correlate_fn<V> * pair_fns = t.KW == 3 ? correlate_table<V, 2, 3, pairs>::fns : correlate_table<V, 2, 0, pairs>::fns;
     const segment_masks<V> m(out.W, in.W, t);
-    // output vectors q in [r0*n_seg, r1*n_seg): row r = q / n_seg (sample r / H, row r % H), segment q % n_seg
-    auto position_of = [&](int64_t q, int64_t co0) {
-        const int64_t r = q / m.n_seg, s = q % m.n_seg, n = r / out.H, y = r % out.H;
-        return position{in.data + n * in.sample, out.data + n * out.sample + co0 * out.plane + y * out.row + s * V::lanes, y, s};
+    // Output vectors q in [r0*n_seg, r1*n_seg): row r = q / n_seg (sample r / H, row r % H),
+    // segment q % n_seg. A cursor steps through them in order, so blocks (a few hundred cycles for
+    // small channel counts) pay no integer divisions.
+    struct cursor {
+        int64_t n, y, s;
+        void next(int64_t n_seg, int64_t H) {
+            if (++s == n_seg) {
+                s = 0;
+                if (++y == H) {
+                    y = 0;
+                    ++n;
+                }
+            }
+        }
+    };
+    auto position_at = [&](const cursor & c, int64_t co0) {
+        return position{in.data + c.n * in.sample, out.data + c.n * out.sample + co0 * out.plane + c.y * out.row + c.s * V::lanes, c.y, c.s};
     };
     const int64_t q1 = r1 * m.n_seg;
     for (int64_t co0 = 0; co0 < out.C; co0 += V::max_channels) {
         const int64_t nc = std::min<int64_t>(V::max_channels, out.C - co0);
         int64_t q = r0 * m.n_seg;
+        cursor c = {r0 / out.H, r0 % out.H, 0};
         if (nc <= V::pair_channels) {
             for (; q + 1 < q1; q += 2) {
-                const position pos[2] = {position_of(q, co0), position_of(q + 1, co0)};
+                position pos[2];
+                pos[0] = position_at(c, co0);
+                c.next(m.n_seg, out.H);
+                pos[1] = position_at(c, co0);
+                c.next(m.n_seg, out.H);
                 pair_fns[nc - 1](in, out, w + co0, t, m, pos);
             }
         }
         for (; q < q1; ++q) {
-            const position pos = position_of(q, co0);
+            const position pos = position_at(c, co0);
+            c.next(m.n_seg, out.H);
             single_fns[nc - 1](in, out, w + co0, t, m, &pos);
         }
     }

@@ -103,6 +103,17 @@ static void copy_element(const char * s, ggml_type st, char * d, ggml_type dt, s
     }
 }
 
+// One row of n elements of a same-type copy with element strides ss and ds (bytes): the bits move
+// unchanged, as whole words.
+template <typename T>
+static void copy_row_strided(const char * s, size_t ss, char * d, size_t ds, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        T v;
+        memcpy(&v, s + i * ss, sizeof(T));
+        memcpy(d + i * ds, &v, sizeof(T));
+    }
+}
+
 // dst <- src element by element in logical order; each thread copies a range of src's rows.
 static void copy_forward(const ggml_compute_params * p, ggml_tensor * dst) {
     const ggml_tensor * src = dst->src[0];
@@ -113,16 +124,30 @@ static void copy_forward(const ggml_compute_params * p, ggml_tensor * dst) {
     if (r0 >= r1) return;
 
     if (ggml_are_same_shape(src, dst)) {
+        const int64_t n0 = src->ne[0];
+        const size_t ss = src->nb[0], ds = dst->nb[0];
+        const bool same_type = src->type == dst->type;
+        // row indices advance one row at a time: no divisions per row (permuted copies of small
+        // tensors have many short rows)
+        int64_t i1, i2, i3;
+        ggml_row_index(src, r0, i1, i2, i3);
         for (int64_t ir = r0; ir < r1; ++ir) {
-            int64_t i1, i2, i3;
-            ggml_row_index(src, ir, i1, i2, i3);
             const char * s = (const char *) ggml_element_ptr(src, 0, i1, i2, i3);
             char *       d = (char *) ggml_element_ptr(dst, 0, i1, i2, i3);
-            if (src->type == dst->type && src->nb[0] == esize && dst->nb[0] == esize) {
-                memcpy(d, s, esize * src->ne[0]);
+            if (same_type && ss == esize && ds == esize) {
+                memcpy(d, s, esize * n0);
+            } else if (same_type && esize == 4) {
+                copy_row_strided<uint32_t>(s, ss, d, ds, n0);
+            } else if (same_type && esize == 2) {
+                copy_row_strided<uint16_t>(s, ss, d, ds, n0);
             } else {
-                for (int64_t i0 = 0; i0 < src->ne[0]; ++i0) {
-                    copy_element(s + i0 * src->nb[0], src->type, d + i0 * dst->nb[0], dst->type, esize);
+                for (int64_t i0 = 0; i0 < n0; ++i0) copy_element(s + i0 * ss, src->type, d + i0 * ds, dst->type, esize);
+            }
+            if (++i1 == src->ne[1]) {
+                i1 = 0;
+                if (++i2 == src->ne[2]) {
+                    i2 = 0;
+                    ++i3;
                 }
             }
         }

@@ -57,6 +57,43 @@ bool is_pool_2x2(const pool_params & pp, const ggml_tensor * x, const ggml_tenso
            x->type == GGML_TYPE_F32 && ggml_is_contiguous(x) && ggml_is_contiguous(other);
 }
 
+#if defined(__SSE2__)
+// The four corners of four 2x2 windows whose top rows start at r0 and bottom rows at r1 (input
+// columns 0 .. 7): a top-left, b top-right, e bottom-left, f bottom-right, one window per lane.
+struct windows_2x2 {
+    __m128 a, b, e, f;
+};
+
+inline windows_2x2 load_windows_2x2(const float * r0, const float * r1) {
+    const __m128 r0lo = _mm_loadu_ps(r0), r0hi = _mm_loadu_ps(r0 + 4);
+    const __m128 r1lo = _mm_loadu_ps(r1), r1hi = _mm_loadu_ps(r1 + 4);
+    return {_mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(3, 1, 3, 1)),
+            _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(3, 1, 3, 1))};
+}
+
+// Four 2x2 windows with the scalar loop's operations in its order: max keeps the running value
+// on ties and NaNs (_mm_max_ps returns its second operand then, as std::max(res, v) returns res),
+// the average sums from 0 left to right.
+template <bool IS_MAX>
+inline __m128 pool_2x2_4windows(const float * r0, const float * r1) {
+    const windows_2x2 w = load_windows_2x2(r0, r1);
+    if (IS_MAX) {
+        return _mm_max_ps(w.f, _mm_max_ps(w.e, _mm_max_ps(w.b, _mm_max_ps(w.a, _mm_set1_ps(-FLT_MAX)))));
+    }
+    const __m128 sum = _mm_add_ps(_mm_add_ps(_mm_add_ps(_mm_add_ps(_mm_setzero_ps(), w.a), w.b), w.e), w.f);
+    return _mm_div_ps(sum, _mm_set1_ps(4.0f));
+}
+
+// One output row of OW >= 4 windows, four at a time; the last OW % 4 windows are computed as the
+// row's last four (recomputing a few with the same result) instead of by a scalar tail.
+template <bool IS_MAX>
+void pool_2x2_row(const float * r0, const float * r1, float * out, int64_t OW) {
+    int64_t ox = 0;
+    for (; ox + 4 <= OW; ox += 4) _mm_storeu_ps(out + ox, pool_2x2_4windows<IS_MAX>(r0 + 2 * ox, r1 + 2 * ox));
+    if (ox < OW) _mm_storeu_ps(out + OW - 4, pool_2x2_4windows<IS_MAX>(r0 + 2 * (OW - 4), r1 + 2 * (OW - 4)));
+}
+#endif
+
 void pool_2d_2x2(const ggml_compute_params * params, ggml_tensor * dst, const pool_params & pp) {
     const ggml_tensor * src = dst->src[0];
     const int64_t IW = src->ne[0], IH = src->ne[1], OW = dst->ne[0], OH = dst->ne[1];
@@ -69,6 +106,13 @@ void pool_2d_2x2(const ggml_compute_params * params, ggml_tensor * dst, const po
         for (int64_t oy = 0; oy < OH; ++oy, out += OW) {
             const float * r0 = plane + 2 * oy * IW;
             const float * r1 = r0 + IW;
+#if defined(__SSE2__)
+            if (OW >= 4) {
+                if (is_max) pool_2x2_row<true>(r0, r1, out, OW);
+                else        pool_2x2_row<false>(r0, r1, out, OW);
+                continue;
+            }
+#endif
             if (is_max) {
                 for (int64_t ox = 0; ox < OW; ++ox) {
                     float res = std::max(-FLT_MAX, r0[2 * ox]);
@@ -143,12 +187,8 @@ void pool_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
 // the same scan order as the scalar loop, so the first maximum gets the gradient and the others
 // exact zeros.
 inline void pool_max_back_2x2_4windows(const float * x0, const float * x1, __m128 g, float * d0, float * d1) {
-    const __m128 r0lo = _mm_loadu_ps(x0), r0hi = _mm_loadu_ps(x0 + 4);
-    const __m128 r1lo = _mm_loadu_ps(x1), r1hi = _mm_loadu_ps(x1 + 4);
-    const __m128 a = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(2, 0, 2, 0)); // top-left of each window
-    const __m128 b = _mm_shuffle_ps(r0lo, r0hi, _MM_SHUFFLE(3, 1, 3, 1)); // top-right
-    const __m128 e = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(2, 0, 2, 0)); // bottom-left
-    const __m128 f = _mm_shuffle_ps(r1lo, r1hi, _MM_SHUFFLE(3, 1, 3, 1)); // bottom-right
+    const windows_2x2 w = load_windows_2x2(x0, x1);
+    const __m128 a = w.a, b = w.b, e = w.e, f = w.f;
     __m128 best = _mm_set1_ps(-FLT_MAX);
     const __m128 ma = _mm_cmpgt_ps(a, best);
     best = _mm_or_ps(_mm_and_ps(ma, a), _mm_andnot_ps(ma, best));
