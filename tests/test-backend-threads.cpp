@@ -1,14 +1,17 @@
 // The CPU backend's persistent thread pool: barriers order the threads' work, the same threads
 // serve every job (none is created per graph), graphs of parallel ops give the same results with
-// 1 to 4 threads, and the default thread count follows the process's CPU affinity mask.
+// 1 to 4 threads, an ADD followed by a ReLU (run as one fused pass) writes both results as the
+// two ops would, and the default thread count follows the process's CPU affinity mask.
 
 #include "backend-test-helpers.h"
 #include "cpu/threadpool.h"
+#include "ops/fused.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -167,11 +170,103 @@ void test_graph_threads() {
     ggml_free(ctx);
 }
 
+// ADD then ReLU, the pair the executor fuses, against naive loops: a bias along dim 0 (the FC
+// layer), a per-channel bias (the CNN), same shapes, a ReLU in place, and a sum that another op
+// also reads; 1 to 3 threads.
+void test_fused_add_relu() {
+    struct fuse_case { int64_t ne[4], bne[4]; bool inplace, sum_also_read; };
+    const fuse_case cases[] = {
+        {{37, 23, 1, 1}, {37, 1, 1, 1}, false, false},
+        {{7, 6, 5, 3}, {1, 1, 5, 1}, false, true},
+        {{9, 4, 3, 2}, {9, 4, 3, 2}, true, false},
+        {{64, 100, 1, 1}, {64, 1, 1, 1}, false, true},
+    };
+    int seed = 70;
+    for (const fuse_case & fc : cases) {
+        ggml_init_params ip = {16 * ggml_tensor_overhead() + ggml_graph_overhead(), nullptr, true};
+        ggml_context * ctx = ggml_init(ip);
+        ggml_tensor * a = ggml_new_tensor(ctx, GGML_TYPE_F32, 4, fc.ne);
+        ggml_tensor * b = ggml_new_tensor(ctx, GGML_TYPE_F32, 4, fc.bne);
+        ggml_tensor * sum = ggml_add(ctx, a, b);
+        ggml_tensor * relu = fc.inplace ? ggml_relu_inplace(ctx, sum) : ggml_relu(ctx, sum);
+        ggml_cgraph * gf = ggml_new_graph(ctx);
+        ggml_build_forward_expand(gf, relu);
+        ggml_tensor * other = nullptr;
+        if (fc.sum_also_read) {
+            other = ggml_scale(ctx, sum, 2.0f);
+            ggml_build_forward_expand(gf, other);
+        }
+        BT_CHECK(ggml_add_relu_fusable(gf->nodes[0], gf->nodes[1])); // the executor sees the pair
+
+        ggml_backend_t backend = ggml_backend_cpu_init();
+        ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(ctx, backend);
+        const std::vector<float> av = bt::random_floats(ggml_nelements(a), seed++), bv = bt::random_floats(ggml_nelements(b), seed++);
+        ggml_backend_tensor_set(a, av.data(), 0, ggml_nbytes(a));
+        ggml_backend_tensor_set(b, bv.data(), 0, ggml_nbytes(b));
+
+        std::vector<double> sum_ref, relu_ref;
+        for (int64_t i3 = 0; i3 < fc.ne[3]; ++i3)
+            for (int64_t i2 = 0; i2 < fc.ne[2]; ++i2)
+                for (int64_t i1 = 0; i1 < fc.ne[1]; ++i1)
+                    for (int64_t i0 = 0; i0 < fc.ne[0]; ++i0) {
+                        const int64_t ia = ((i3 * fc.ne[2] + i2) * fc.ne[1] + i1) * fc.ne[0] + i0;
+                        const int64_t ib = (((i3 % fc.bne[3]) * fc.bne[2] + i2 % fc.bne[2]) * fc.bne[1] + i1 % fc.bne[1]) * fc.bne[0] +
+                                           i0 % fc.bne[0];
+                        const double v = (double) av[ia] + (double) bv[ib];
+                        sum_ref.push_back(v);
+                        relu_ref.push_back(v > 0 ? v : 0.0);
+                    }
+        for (int n = 1; n <= 3; ++n) {
+            ggml_backend_cpu_set_n_threads(backend, n);
+            BT_CHECK(ggml_backend_graph_compute(backend, gf) == GGML_STATUS_SUCCESS);
+            std::vector<float> rv(ggml_nelements(relu));
+            ggml_backend_tensor_get(relu, rv.data(), 0, ggml_nbytes(relu));
+            BT_CHECK(bt::max_abs_diff(rv, relu_ref) < 1e-6);
+            if (!fc.inplace) {
+                std::vector<float> sv(ggml_nelements(sum));
+                ggml_backend_tensor_get(sum, sv.data(), 0, ggml_nbytes(sum));
+                BT_CHECK(bt::max_abs_diff(sv, sum_ref) < 1e-6);
+            }
+            if (other) {
+                std::vector<float> ov(ggml_nelements(other));
+                ggml_backend_tensor_get(other, ov.data(), 0, ggml_nbytes(other));
+                std::vector<double> oref(sum_ref);
+                for (double & v : oref) v *= 2.0;
+                BT_CHECK(bt::max_abs_diff(ov, oref) < 1e-5);
+            }
+        }
+        ggml_backend_buffer_free(buf);
+        ggml_backend_free(backend);
+        ggml_free(ctx);
+    }
+
+    // The ReLU may not write over an input the fused pass still reads (unfused it could reuse it).
+    ggml_init_params ip = {8 * ggml_tensor_overhead() + 4096, nullptr, false};
+    ggml_context * ctx = ggml_init(ip);
+    ggml_tensor * a = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 64);
+    ggml_tensor * b = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, 64);
+    ggml_tensor * sum = ggml_add(ctx, a, b);
+    ggml_tensor * relu = ggml_relu(ctx, sum);
+    BT_CHECK(ggml_add_relu_fusable(sum, relu));
+    void * own = relu->data;
+    relu->data = (char *) a->data + 8;   // partly over a
+    BT_CHECK(!ggml_add_relu_fusable(sum, relu));
+    relu->data = b->data;                // exactly over b
+    BT_CHECK(!ggml_add_relu_fusable(sum, relu));
+    relu->data = sum->data;              // in place on the sum: safe
+    BT_CHECK(ggml_add_relu_fusable(sum, relu));
+    relu->data = own;
+    BT_CHECK(!ggml_add_relu_fusable(relu, sum)); // not the other way round
+    BT_CHECK(!ggml_add_relu_fusable(sum, ggml_sqr(ctx, sum)));
+    ggml_free(ctx);
+}
+
 } // namespace
 
 int main() {
     test_pool();
     test_default_threads();
     test_graph_threads();
+    test_fused_add_relu();
     return bt::finish();
 }

@@ -1,6 +1,7 @@
 // The CPU graph executor: one pool dispatch per graph; all threads walk the nodes together.
 
 #include "cpu/graph-exec.h"
+#include "ops/fused.h"
 
 #include <climits>
 #include <memory>
@@ -71,6 +72,14 @@ int64_t node_work(const ggml_tensor * node) {
     return work;
 }
 
+void run_node(const ggml_compute_params * params, const ggml_op_traits * traits, ggml_tensor * node, ggml_tensor * fused_relu) {
+    if (fused_relu) {
+        ggml_add_relu_forward(params, node, fused_relu);
+    } else {
+        traits->forward(params, node);
+    }
+}
+
 // Every thread walks the same nodes and makes the same choices, so all meet at the same
 // barriers. A barrier is placed only where it orders work of different threads: before a split
 // node when anything ran since the last barrier, and before a thread-0 node when a split node
@@ -92,6 +101,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         ggml_tensor * node = job->graph->nodes[i];
         if (!node_is_computed(node)) continue;
         const ggml_op_traits * traits = ggml_get_op_traits(node->op);
+        // a bias ADD and the ReLU right after it run as one node (every thread decides alike)
+        ggml_tensor * fused_relu = nullptr;
+        if (i + 1 < job->graph->n_nodes && ggml_add_relu_fusable(node, job->graph->nodes[i + 1])) {
+            fused_relu = job->graph->nodes[++i];
+        }
         const bool split = nth > 1 && traits->parallel && node_work(node) > SERIAL_MAX_WORK;
         if (split ? ran_any : ran_split) {
             ++n_barriers;
@@ -107,11 +121,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         if (split) {
             if (stopped) continue;
             ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
-            traits->forward(&params, node);
+            run_node(&params, traits, node, fused_relu);
         } else if (ith == 0) {
             if (aborted) continue;
             ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
-            traits->forward(&params, node);
+            run_node(&params, traits, node, fused_relu);
         }
         if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
             aborted = true;
