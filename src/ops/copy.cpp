@@ -127,8 +127,7 @@ static void copy_forward(const ggml_compute_params * p, ggml_tensor * dst) {
         const int64_t n0 = src->ne[0];
         const size_t ss = src->nb[0], ds = dst->nb[0];
         const bool same_type = src->type == dst->type;
-        // row indices advance one row at a time: no divisions per row (permuted copies of small
-        // tensors have many short rows)
+        // permuted copies of small tensors have many short rows: no divisions per row
         int64_t i1, i2, i3;
         ggml_row_index(src, r0, i1, i2, i3);
         for (int64_t ir = r0; ir < r1; ++ir) {
@@ -143,13 +142,7 @@ static void copy_forward(const ggml_compute_params * p, ggml_tensor * dst) {
             } else {
                 for (int64_t i0 = 0; i0 < n0; ++i0) copy_element(s + i0 * ss, src->type, d + i0 * ds, dst->type, esize);
             }
-            if (++i1 == src->ne[1]) {
-                i1 = 0;
-                if (++i2 == src->ne[2]) {
-                    i2 = 0;
-                    ++i3;
-                }
-            }
+            ggml_next_row(src, i1, i2, i3);
         }
         return;
     }

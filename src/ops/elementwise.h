@@ -31,6 +31,17 @@ inline void ggml_row_index(const ggml_tensor * t, int64_t ir, int64_t & i1, int6
     i1 = ir - i3 * t->ne[2] * t->ne[1] - i2 * t->ne[1];
 }
 
+// The row after (i1, i2, i3), without divisions: for loops over consecutive rows.
+inline void ggml_next_row(const ggml_tensor * t, int64_t & i1, int64_t & i2, int64_t & i3) {
+    if (++i1 == t->ne[1]) {
+        i1 = 0;
+        if (++i2 == t->ne[2]) {
+            i2 = 0;
+            ++i3;
+        }
+    }
+}
+
 // Work for element-wise kernels: (row, column range) pieces. Rows are split between threads;
 // when there are fewer rows than threads, each row is cut into nth column ranges as well, so a
 // long vector still uses every thread.
