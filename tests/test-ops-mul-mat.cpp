@@ -27,7 +27,14 @@ struct raw_case {
     int64_t M, N, K;
     bool a_k_contiguous, b_k_contiguous;
     int64_t pad; // extra elements between rows/columns, so no operand is densely packed
+    // Zeros, for the kernels that skip zero steps: the share of steps k where A's column (all i)
+    // or B's row (all j) is zero, and of single zero elements. With specials, an inf in A and a
+    // NaN in B sit where the other operand is zero, whose products must still be NaN.
+    double a_zero_steps = 0, b_zero_steps = 0, zero_elements = 0;
+    bool   specials = false;
 };
+
+static bool chance(double p) { return (frand() + 1.0) * 0.5 < p; }
 
 static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
     const int64_t M = rc.M, N = rc.N, K = rc.K, pad = rc.pad;
@@ -35,8 +42,6 @@ static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
     const int64_t lda = (rc.a_k_contiguous ? K : M) + pad;
     const int64_t ldb = (rc.b_k_contiguous ? K : N) + pad;
     std::vector<float> A((size_t) (lda * (rc.a_k_contiguous ? M : K))), B((size_t) (ldb * (rc.b_k_contiguous ? N : K)));
-    for (float & x : A) x = frand();
-    for (float & x : B) x = frand();
     const int64_t ldc = M + pad;
     std::vector<float> C((size_t) (ldc * N), 12345.0f);
 
@@ -45,6 +50,26 @@ static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
     g.A = A.data(); g.a_si = rc.a_k_contiguous ? lda : 1; g.a_sk = rc.a_k_contiguous ? 1 : lda;
     g.B = B.data(); g.b_sk = rc.b_k_contiguous ? 1 : ldb; g.b_sj = rc.b_k_contiguous ? ldb : 1;
     g.C = C.data(); g.ldc = ldc;
+
+    auto a_at = [&](int64_t i, int64_t k) -> float & { return A[(size_t) (i * g.a_si + k * g.a_sk)]; };
+    auto b_at = [&](int64_t k, int64_t j) -> float & { return B[(size_t) (k * g.b_sk + j * g.b_sj)]; };
+    for (float & x : A) x = frand();
+    for (float & x : B) x = frand();
+    for (int64_t k = 0; k < K; ++k) {
+        const bool a_zero = chance(rc.a_zero_steps), b_zero = chance(rc.b_zero_steps);
+        for (int64_t i = 0; i < M; ++i) if (a_zero || chance(rc.zero_elements)) a_at(i, k) = 0.0f;
+        for (int64_t j = 0; j < N; ++j) if (b_zero || chance(rc.zero_elements)) b_at(k, j) = 0.0f;
+    }
+    if (rc.specials) {
+        for (int64_t k = 0; k < K; ++k) {
+            bool a_zero = true, b_zero = true;
+            for (int64_t i = 0; i < M; ++i) a_zero = a_zero && a_at(i, k) == 0.0f;
+            for (int64_t j = 0; j < N; ++j) b_zero = b_zero && b_at(k, j) == 0.0f;
+            if (b_zero && !a_zero) a_at(M / 2, k) = INFINITY; // row M/2 of C: inf·0 = NaN
+            if (a_zero && !b_zero) b_at(k, N / 3) = NAN;      // column N/3 of C: NaN·0 = NaN
+            if (a_zero != b_zero) break;
+        }
+    }
 
     const size_t per_thread = cgml_gemm_thread_work_size(M, N, K);
     std::vector<char> work(per_thread * nth);
@@ -72,15 +97,16 @@ static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
                 ref += p;
                 mag += std::fabs(p);
             }
-            if (std::fabs(got - ref) > 1e-5 + 1e-5 * mag) {
+            if (std::isnan(ref) ? !std::isnan(got) : std::fabs(got - ref) > 1e-5 + 1e-5 * mag) {
                 fprintf(stderr, "C(%lld, %lld) = %.7g, expected %.7g\n", (long long) i, (long long) j, got, ref);
                 ok = false;
             }
         }
     }
     char what[200];
-    snprintf(what, sizeof what, "gemm %s M=%lld N=%lld K=%lld a_k_contig=%d b_k_contig=%d pad=%lld nth=%d", isa,
-             (long long) M, (long long) N, (long long) K, rc.a_k_contiguous, rc.b_k_contiguous, (long long) pad, nth);
+    snprintf(what, sizeof what, "gemm %s M=%lld N=%lld K=%lld a_k_contig=%d b_k_contig=%d pad=%lld nth=%d zeros=%g/%g/%g%s",
+             isa, (long long) M, (long long) N, (long long) K, rc.a_k_contiguous, rc.b_k_contiguous, (long long) pad, nth,
+             rc.a_zero_steps, rc.b_zero_steps, rc.zero_elements, rc.specials ? " inf/NaN" : "");
     oph::check(ok, what);
 }
 
@@ -93,6 +119,12 @@ static void test_raw_gemm() {
         {3, 100, 40, true, true, 1},   {530, 37, 21, false, true, 0}, {20, 1500, 9, true, true, 0},
         {37, 41, 0, true, true, 1},    {50, 16, 40, true, true, 0},  {10, 200, 70, true, true, 2},
         {72, 8, 600, false, true, 1},
+        // zero steps: skipped in B's panels (the forward product of images), in A's (the weight
+        // gradient), in both, next to inf and NaN, and in every step
+        {70, 60, 300, true, true, 1, 0.0, 0.6, 0.3},      {500, 50, 784, true, true, 0, 0.0, 0.5, 0.5},
+        {200, 64, 520, false, false, 0, 0.6, 0.0, 0.3},   {784, 40, 100, false, false, 0, 0.5, 0.0, 0.2},
+        {96, 70, 260, false, true, 2, 0.4, 0.4, 0.0},     {100, 45, 300, true, true, 1, 0.3, 0.6, 0.0, true},
+        {100, 45, 300, false, false, 0, 0.6, 0.3, 0.0, true}, {40, 30, 50, true, false, 0, 1.0, 1.0, 0.0},
     };
     for (cgml_gemm_isa isa : isas) {
         if (!cgml_gemm_force_isa(isa)) {

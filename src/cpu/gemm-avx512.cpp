@@ -24,17 +24,49 @@ struct avx512_tile {
     static constexpr int     MR = 16 * NV, NR = NR_;
     static constexpr int64_t MC = MR * ((512 + MR - 1) / MR), KC = 256, NC = NR * (2048 / NR);
 
-    static constexpr bool DIRECT_A = true;
+    static constexpr bool DIRECT_A = true, SKIPS_ZEROS = true;
 
     static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
                       int mr, int nr, bool accumulate) {
-        tile<false>(kc, a, MR, b, c, ldc, mr, nr, accumulate);
+        tile<false, false>(kc, nullptr, a, MR, b, c, ldc, mr, nr, accumulate);
     }
     // A read in place (rows contiguous, step a_step between k): for products with so few columns
     // that packing A would cost more than it saves.
     static void micro_direct(int64_t kc, const float * a, int64_t a_step, const float * __restrict b, float * c,
                              int64_t ldc, int mr, int nr, bool accumulate) {
-        tile<true>(kc, a, a_step, b, c, ldc, mr, nr, accumulate);
+        tile<true, false>(kc, nullptr, a, a_step, b, c, ldc, mr, nr, accumulate);
+    }
+    // Only the n listed steps of the packed panels (the others are zero in one of them).
+    static void micro_steps(int64_t n, const uint16_t * steps, const float * __restrict a, const float * __restrict b,
+                            float * c, int64_t ldc, int mr, int nr, bool accumulate) {
+        tile<false, true>(n, steps, a, MR, b, c, ldc, mr, nr, accumulate);
+    }
+
+    static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { scan_panel<MR>(panel, kc, s, p); }
+    static void scan_b(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { scan_panel<NR>(panel, kc, s, p); }
+
+    // Lists the steps of a packed panel W floats wide that hold a nonzero (NaN counts as one)
+    // and records whether the panel is finite.
+    template <int W>
+    static void scan_panel(const float * panel, int64_t kc, gemm_steps & s, int64_t p) {
+        constexpr int NVW = (W + 15) / 16;
+        uint16_t * idx = s.idx + p * s.kc;
+        int32_t    n   = 0;
+        __mmask16  bad = 0;
+        for (int64_t k = 0; k < kc; ++k) {
+            __mmask16 nonzero = 0;
+#pragma GCC unroll 3
+            for (int v = 0; v < NVW; ++v) {
+                const __mmask16 lanes = W - 16 * v >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (W - 16 * v)) - 1);
+                const __m512    x     = _mm512_maskz_loadu_ps(lanes, panel + k * W + 16 * v);
+                nonzero |= _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+                bad |= _mm512_fpclass_ps_mask(x, 0x99); // quiet or signalling NaN, +inf, -inf
+            }
+            idx[n] = (uint16_t) k;
+            n += nonzero != 0;
+        }
+        s.count[p]  = n;
+        s.finite[p] = bad == 0;
     }
 
     // The lanes of each of the NV vectors that hold one of the first mr rows.
@@ -46,9 +78,11 @@ struct avx512_tile {
         }
     }
 
-    template <bool DIRECT>
-    static void tile(int64_t kc, const float * __restrict a, int64_t a_step, const float * __restrict b, float * c,
-                     int64_t ldc, int mr, int nr, bool accumulate) {
+    // kc steps of A (packed, or in place when DIRECT) and packed B; with STEPS, the kc steps
+    // listed in steps instead.
+    template <bool DIRECT, bool STEPS>
+    static void tile(int64_t kc, const uint16_t * steps, const float * __restrict a, int64_t a_step,
+                     const float * __restrict b, float * c, int64_t ldc, int mr, int nr, bool accumulate) {
         __mmask16 mask[NV];
         row_masks(mr, mask);
         // the C tile is read (later k blocks) or written at the end: start fetching it now
@@ -62,26 +96,35 @@ struct avx512_tile {
 #pragma GCC unroll 3
             for (int v = 0; v < NV; ++v) acc[v][j] = _mm512_setzero_ps();
         }
-        for (int64_t k = 0; k < kc; ++k) {
+        for (int64_t t = 0; t < kc; ++t) {
+            const float * ak = a;
+            const float * bk = b;
+            if (STEPS) {
+                const int64_t k = steps[t];
+                ak = a + k * MR;
+                bk = b + k * NR;
+            }
             __m512 av[NV];
 #pragma GCC unroll 3
             for (int v = 0; v < NV; ++v) {
                 if (DIRECT) {
                     // unpacked rows are a_step apart: too far for the hardware prefetcher to follow
-                    _mm_prefetch((const char *) (a + 8 * a_step + 16 * v), _MM_HINT_T0);
-                    av[v] = _mm512_maskz_loadu_ps(mask[v], a + 16 * v);
+                    _mm_prefetch((const char *) (ak + 8 * a_step + 16 * v), _MM_HINT_T0);
+                    av[v] = _mm512_maskz_loadu_ps(mask[v], ak + 16 * v);
                 } else {
-                    av[v] = _mm512_load_ps(a + 16 * v);
+                    av[v] = _mm512_load_ps(ak + 16 * v);
                 }
             }
 #pragma GCC unroll 16
             for (int j = 0; j < NR; ++j) {
-                const __m512 bj = _mm512_set1_ps(b[j]);
+                const __m512 bj = _mm512_set1_ps(bk[j]);
 #pragma GCC unroll 3
                 for (int v = 0; v < NV; ++v) acc[v][j] = _mm512_fmadd_ps(av[v], bj, acc[v][j]);
             }
-            a += a_step;
-            b += NR;
+            if (!STEPS) {
+                a += a_step;
+                b += NR;
+            }
         }
 #pragma GCC unroll 16
         for (int j = 0; j < NR; ++j) {

@@ -106,7 +106,7 @@ static size_t kernel_floats(const cgml_gemm_kernel & kern, int64_t M, int64_t N,
     const int64_t kc = min64(kern.kc, K);
     const int64_t mc = min64(kern.mc, round_up(M, kern.mr));
     const int64_t nc = min64(kern.nc, round_up(N, kern.nr)) + kern.nr; // a block's last panel may be partial
-    return (size_t) (round_up(mc * kc, 16) + round_up(nc * kc, 16));
+    return (size_t) (round_up(mc * kc, 16) + round_up(nc * kc, 16)) + cgml_gemm_steps_for(kern, M, N, K).bytes / sizeof(float);
 }
 
 size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K) {
@@ -216,6 +216,8 @@ void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, siz
     float * pa = (float *) (((uintptr_t) wdata + 63) & ~(uintptr_t) 63);
     const int64_t kc = min64(kern.kc, g.K);
     const int64_t mc = min64(kern.mc, round_up(g.M, kern.mr));
-    float * pb = pa + round_up(mc * kc, 16);
-    kern.block(g, m0, m1, n0, n1, pa, pb);
+    const int64_t nc = min64(kern.nc, round_up(g.N, kern.nr)) + kern.nr;
+    float * pb    = pa + round_up(mc * kc, 16);
+    float * steps = pb + round_up(nc * kc, 16);
+    kern.block(g, m0, m1, n0, n1, pa, pb, steps);
 }

@@ -61,9 +61,29 @@ struct cgml_gemm_kernel {
     int64_t mc, kc, nc; // cache blocks of A (L2), of K and of B
     float efficiency;   // relative speed on full tiles, for choosing between tiles
     // Computes C[m0:m1, n0:n1] with packing buffers pa (mc*kc floats) and pb (kc*nc floats),
-    // both 64-byte aligned. m0 is a multiple of mr.
-    void (*block)(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb);
+    // both 64-byte aligned, and steps (cgml_gemm_steps_bytes for the blocks' panels) for the
+    // kernels that skip zero steps. m0 is a multiple of mr.
+    void (*block)(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb,
+                  void * steps);
 };
+
+// Where the step lists of one thread's blocks live: a_panels + b_panels lists of kc entries
+// (see gemm-blocked.h), bytes in all. Both the scratch sizing and the kernels compute it here.
+struct cgml_gemm_steps_layout {
+    int64_t a_panels, b_panels, kc;
+    size_t  bytes;
+};
+
+inline cgml_gemm_steps_layout cgml_gemm_steps_for(const cgml_gemm_kernel & kern, int64_t M, int64_t N, int64_t K) {
+    auto up = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
+    cgml_gemm_steps_layout l;
+    l.kc       = K < kern.kc ? K : kern.kc;
+    l.a_panels = (M < kern.mc ? up(M, kern.mr) : kern.mc) / kern.mr + 1;
+    l.b_panels = (N < kern.nc ? up(N, kern.nr) : kern.nc) / kern.nr + 1;
+    const size_t per_panel = (size_t) l.kc * sizeof(uint16_t) + sizeof(int32_t) + 1;
+    l.bytes = ((size_t) (l.a_panels + l.b_panels) * per_panel + 2 * 64 + 63) / 64 * 64;
+    return l;
+}
 
 // The tiles one instruction set offers; n = 0 where the compiler could not build them.
 struct cgml_gemm_kernel_set {
