@@ -119,12 +119,15 @@ static void test_raw_gemm() {
         {3, 100, 40, true, true, 1},   {530, 37, 21, false, true, 0}, {20, 1500, 9, true, true, 0},
         {37, 41, 0, true, true, 1},    {50, 16, 40, true, true, 0},  {10, 200, 70, true, true, 2},
         {72, 8, 600, false, true, 1},
-        // zero steps: skipped in B's panels (the forward product of images), in A's (the weight
-        // gradient), in both, next to inf and NaN, and in every step
+        // zero steps: skipped in B's panels (the forward product of images), in A's, in both,
+        // next to inf and NaN, and in every step
         {70, 60, 300, true, true, 1, 0.0, 0.6, 0.3},      {500, 50, 784, true, true, 0, 0.0, 0.5, 0.5},
         {200, 64, 520, false, false, 0, 0.6, 0.0, 0.3},   {784, 40, 100, false, false, 0, 0.5, 0.0, 0.2},
         {96, 70, 260, false, true, 2, 0.4, 0.4, 0.0},     {100, 45, 300, true, true, 1, 0.3, 0.6, 0.0, true},
         {100, 45, 300, false, false, 0, 0.6, 0.3, 0.0, true}, {40, 30, 50, true, false, 0, 1.0, 1.0, 0.0},
+        // A with most zeros and at least 64 columns: computed as Cᵀ = BᵀAᵀ, stored transposed
+        {130, 100, 300, true, true, 1, 0.7, 0.0, 0.2, true}, {333, 77, 129, false, false, 2, 0.6, 0.2, 0.3},
+        {784, 500, 64, false, false, 0, 0.5, 0.0, 0.4},    {70, 600, 260, true, false, 3, 0.5, 0.0, 0.5, true},
     };
     for (cgml_gemm_isa isa : isas) {
         if (!cgml_gemm_force_isa(isa)) {

@@ -14,8 +14,7 @@ namespace {
 struct avx2_kernel : gemm_generic_packing<16, 6> {
     static constexpr int64_t MC = 256, KC = 256, NC = 6 * 256;
 
-    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
-                      int mr, int nr, bool accumulate) {
+    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, const gemm_tile_dst & d) {
         __m256 c0[NR], c1[NR];
 #pragma GCC unroll 6
         for (int j = 0; j < NR; ++j) {
@@ -34,13 +33,13 @@ struct avx2_kernel : gemm_generic_packing<16, 6> {
             a += MR;
             b += NR;
         }
-        if (mr == MR) {
+        if (d.mr == MR && !d.rows) {
 #pragma GCC unroll 6
             for (int j = 0; j < NR; ++j) {
-                if (j < nr) {
-                    float * cj = c + j * ldc;
+                if (j < d.nr) {
+                    float * cj = d.c + j * d.ldc;
                     __m256  v0 = c0[j], v1 = c1[j];
-                    if (accumulate) {
+                    if (d.accumulate) {
                         v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cj));
                         v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cj + 8));
                     }
@@ -49,14 +48,14 @@ struct avx2_kernel : gemm_generic_packing<16, 6> {
                 }
             }
         } else {
-            // partial rows: spill the tile and copy what exists
+            // partial rows or a transposed C: spill the tile and copy what exists
             alignas(32) float tile[NR][MR];
 #pragma GCC unroll 6
             for (int j = 0; j < NR; ++j) {
                 _mm256_store_ps(tile[j], c0[j]);
                 _mm256_store_ps(tile[j] + 8, c1[j]);
             }
-            gemm_store_tile(tile, c, ldc, mr, nr, accumulate);
+            gemm_store_tile(tile, d);
         }
     }
 };

@@ -26,20 +26,19 @@ struct avx512_tile {
 
     static constexpr bool DIRECT_A = true, SKIPS_ZEROS = true;
 
-    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
-                      int mr, int nr, bool accumulate) {
-        tile<false, false>(kc, nullptr, a, MR, b, c, ldc, mr, nr, accumulate);
+    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, const gemm_tile_dst & d) {
+        tile<false, false>(kc, nullptr, a, MR, b, d);
     }
     // A read in place (rows contiguous, step a_step between k): for products with so few columns
     // that packing A would cost more than it saves.
-    static void micro_direct(int64_t kc, const float * a, int64_t a_step, const float * __restrict b, float * c,
-                             int64_t ldc, int mr, int nr, bool accumulate) {
-        tile<true, false>(kc, nullptr, a, a_step, b, c, ldc, mr, nr, accumulate);
+    static void micro_direct(int64_t kc, const float * a, int64_t a_step, const float * __restrict b,
+                             const gemm_tile_dst & d) {
+        tile<true, false>(kc, nullptr, a, a_step, b, d);
     }
     // Only the n listed steps of the packed panels (the others are zero in one of them).
     static void micro_steps(int64_t n, const uint16_t * steps, const float * __restrict a, const float * __restrict b,
-                            float * c, int64_t ldc, int mr, int nr, bool accumulate) {
-        tile<false, true>(n, steps, a, MR, b, c, ldc, mr, nr, accumulate);
+                            const gemm_tile_dst & d) {
+        tile<false, true>(n, steps, a, MR, b, d);
     }
 
     static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { scan_panel<MR>(panel, kc, s, p); }
@@ -82,13 +81,15 @@ struct avx512_tile {
     // listed in steps instead.
     template <bool DIRECT, bool STEPS>
     static void tile(int64_t kc, const uint16_t * steps, const float * __restrict a, int64_t a_step,
-                     const float * __restrict b, float * c, int64_t ldc, int mr, int nr, bool accumulate) {
+                     const float * __restrict b, const gemm_tile_dst & d) {
         __mmask16 mask[NV];
-        row_masks(mr, mask);
+        row_masks(d.mr, mask);
         // the C tile is read (later k blocks) or written at the end: start fetching it now
-        for (int j = 0; j < nr; ++j) {
-            _mm_prefetch((const char *) (c + j * ldc), _MM_HINT_T0);
-            _mm_prefetch((const char *) (c + j * ldc + MR - 1), _MM_HINT_T0);
+        if (!d.rows) {
+            for (int j = 0; j < d.nr; ++j) {
+                _mm_prefetch((const char *) (d.c + j * d.ldc), _MM_HINT_T0);
+                _mm_prefetch((const char *) (d.c + j * d.ldc + MR - 1), _MM_HINT_T0);
+            }
         }
         __m512 acc[NV][NR];
 #pragma GCC unroll 16
@@ -126,16 +127,39 @@ struct avx512_tile {
                 b += NR;
             }
         }
+        if (d.rows) {
+            store_rows(acc, d);
+            return;
+        }
 #pragma GCC unroll 16
         for (int j = 0; j < NR; ++j) {
-            if (j < nr) {
-                float * cj = c + j * ldc;
+            if (j < d.nr) {
+                float * cj = d.c + j * d.ldc;
 #pragma GCC unroll 3
                 for (int v = 0; v < NV; ++v) {
                     __m512 x = acc[v][j];
-                    if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cj + 16 * v));
+                    if (d.accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cj + 16 * v));
                     _mm512_mask_storeu_ps(cj + 16 * v, mask[v], x);
                 }
+            }
+        }
+    }
+
+    // The tile to a transposed C (row i of the tile contiguous): each vector's 16 rows by the
+    // NR columns are transposed in registers into 16 rows of NR.
+    static void store_rows(const __m512 (&acc)[NV][NR], const gemm_tile_dst & d) {
+        const __mmask16 cols = (__mmask16) ((1u << d.nr) - 1); // NR <= 16
+        for (int v = 0; v < NV && 16 * v < d.mr; ++v) {
+            __m512 r[16];
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; ++j) r[j] = j < NR ? acc[v][j] : _mm512_setzero_ps();
+            transpose16(r);
+            const int rows = d.mr - 16 * v < 16 ? d.mr - 16 * v : 16;
+            for (int i = 0; i < rows; ++i) {
+                float * ci = d.c + (16 * v + i) * d.ldc;
+                __m512  x  = r[i];
+                if (d.accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(cols, ci));
+                _mm512_mask_storeu_ps(ci, cols, x);
             }
         }
     }

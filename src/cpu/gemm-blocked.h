@@ -14,12 +14,11 @@
 // Everything here has internal linkage: each including file compiles it for its own
 // instruction set, and no copy may leak into another file's code through the linker.
 //
-// A kernel type provides: MR, NR, MC, KC, NC, micro(kc, a, b, c, ldc, mr, nr, accumulate),
+// A kernel type provides: MR, NR, MC, KC, NC, micro(kc, a, b, dst) (dst: a gemm_tile_dst),
 // pack_a(g, i0, mc, k0, kc, dst), pack_b(g, k0, kc, j0, nc, dst), DIRECT_A and SKIPS_ZEROS.
-// When DIRECT_A is true, also micro_direct(kc, a, a_step, b, c, ldc, mr, nr, accumulate), which
-// reads A unpacked. When SKIPS_ZEROS is true, also scan_a/scan_b(panel, kc, steps) (see
-// gemm_steps) and micro_steps(n, steps, a, b, c, ldc, mr, nr, accumulate), which visits only
-// the n listed steps of the packed panels. Deriving from gemm_generic_packing<MR, NR> supplies
+// When DIRECT_A is true, also micro_direct(kc, a, a_step, b, dst), which reads A unpacked.
+// When SKIPS_ZEROS is true, also scan_a/scan_b(panel, kc, steps, p) (see gemm_steps) and
+// micro_steps(n, steps, a, b, dst), which visits only the n listed steps of the packed panels. Deriving from gemm_generic_packing<MR, NR> supplies
 // MR, NR, the portable packing and DIRECT_A = SKIPS_ZEROS = false.
 
 #include "cpu/gemm.h"
@@ -124,13 +123,24 @@ struct gemm_generic_packing {
     }
 };
 
-// Writes the first mr rows and nr columns of a tile held column by column (tile[j][i] is
-// element (i, j)) to C, adding to C's values when accumulate is set.
+// Where one micro-kernel call puts its tile: the first mr rows and nr columns, element (i, j) at
+// c[i + j*ldc], or c[i*ldc + j] for a product computed transposed (rows), added to C's values
+// when accumulate is set (every K block after the first).
+struct gemm_tile_dst {
+    float * c;
+    int64_t ldc;
+    bool    rows;
+    int     mr, nr;
+    bool    accumulate;
+
+    float & at(int i, int j) const { return rows ? c[i * ldc + j] : c[i + j * ldc]; }
+};
+
+// Writes a tile held column by column (tile[j][i] is element (i, j)).
 template <int MR, int NR>
-void gemm_store_tile(const float (&tile)[NR][MR], float * c, int64_t ldc, int mr, int nr, bool accumulate) {
-    for (int j = 0; j < nr; ++j) {
-        float * cj = c + j * ldc;
-        for (int i = 0; i < mr; ++i) cj[i] = accumulate ? cj[i] + tile[j][i] : tile[j][i];
+void gemm_store_tile(const float (&tile)[NR][MR], const gemm_tile_dst & d) {
+    for (int j = 0; j < d.nr; ++j) {
+        for (int i = 0; i < d.mr; ++i) d.at(i, j) = d.accumulate ? d.at(i, j) + tile[j][i] : tile[j][i];
     }
 }
 
@@ -148,7 +158,7 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
 
     gemm_steps sa{}, sb{};
     if constexpr (Kern::SKIPS_ZEROS) {
-        const cgml_gemm_kernel desc = {MR, NR, Kern::MC, Kern::KC, Kern::NC, 1.0f, nullptr};
+        const cgml_gemm_kernel desc = {MR, NR, Kern::MC, Kern::KC, Kern::NC, 1.0f, true, nullptr};
         const cgml_gemm_steps_layout l = cgml_gemm_steps_for(desc, g.M, g.N, g.K);
         char * p = (char *) steps;
         sa = gemm_steps::carve(p, l.a_panels, l.kc);
@@ -175,11 +185,11 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
                     const int nr = (int) gb_min(NR, nc - jr);
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int mr = (int) gb_min(MR, mc - ir);
-                        float *   c  = g.C + (ic + ir) + (jc + jr) * g.ldc;
+                        const int64_t  i = ic + ir, j = jc + jr;
+                        gemm_tile_dst d = {g.C + (g.c_rows ? i * g.ldc + j : i + j * g.ldc), g.ldc, g.c_rows, mr, nr, pc > 0};
                         if constexpr (Kern::DIRECT_A) {
                             if (direct_a) {
-                                Kern::micro_direct(kc, g.A + (ic + ir) + pc * g.a_sk, g.a_sk, pb + jr * kc, c, g.ldc,
-                                                   mr, nr, pc > 0);
+                                Kern::micro_direct(kc, g.A + i + pc * g.a_sk, g.a_sk, pb + jr * kc, d);
                                 continue;
                             }
                         }
@@ -194,12 +204,11 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
                             }
                             if (use) {
                                 const int64_t p = use == &sa ? pa_i : pb_j;
-                                Kern::micro_steps(use->count[p], use->idx + p * use->kc, pa + ir * kc, pb + jr * kc, c,
-                                                  g.ldc, mr, nr, pc > 0);
+                                Kern::micro_steps(use->count[p], use->idx + p * use->kc, pa + ir * kc, pb + jr * kc, d);
                                 continue;
                             }
                         }
-                        Kern::micro(kc, pa + ir * kc, pb + jr * kc, c, g.ldc, mr, nr, pc > 0);
+                        Kern::micro(kc, pa + ir * kc, pb + jr * kc, d);
                     }
                 }
             }
@@ -209,7 +218,7 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
 
 // The table entry for kernel type Kern.
 template <class Kern> constexpr cgml_gemm_kernel gemm_describe(float efficiency) {
-    return {Kern::MR, Kern::NR, Kern::MC, Kern::KC, Kern::NC, efficiency, gemm_blocked<Kern>};
+    return {Kern::MR, Kern::NR, Kern::MC, Kern::KC, Kern::NC, efficiency, Kern::SKIPS_ZEROS, gemm_blocked<Kern>};
 }
 
 } // namespace

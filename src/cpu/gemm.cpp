@@ -5,7 +5,9 @@
 #include "cpu/gemm.h"
 #include "cpu/gemm-blocked.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -17,8 +19,7 @@ namespace {
 struct scalar_kernel : gemm_generic_packing<8, 6> {
     static constexpr int64_t MC = 256, KC = 256, NC = 1536;
 
-    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, float * c, int64_t ldc,
-                      int mr, int nr, bool accumulate) {
+    static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, const gemm_tile_dst & d) {
         float acc[NR][MR] = {};
         for (int64_t k = 0; k < kc; ++k) {
             for (int j = 0; j < NR; ++j) {
@@ -26,7 +27,7 @@ struct scalar_kernel : gemm_generic_packing<8, 6> {
                 for (int i = 0; i < MR; ++i) acc[j][i] += a[k * MR + i] * bj;
             }
         }
-        gemm_store_tile(acc, c, ldc, mr, nr, accumulate);
+        gemm_store_tile(acc, d);
     }
 };
 
@@ -113,7 +114,8 @@ size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K) {
     size_t floats = 0;
     for (const cgml_gemm_kernel_set * set : {&cgml_gemm_kernels_scalar, &cgml_gemm_kernels_avx2, &cgml_gemm_kernels_avx512}) {
         for (int i = 0; i < set->n; ++i) {
-            const size_t f = kernel_floats(set->kernels[i], M, N, K);
+            // either orientation (see orient_for_zeros)
+            const size_t f = std::max(kernel_floats(set->kernels[i], M, N, K), kernel_floats(set->kernels[i], N, M, K));
             if (f > floats) floats = f;
         }
     }
@@ -162,7 +164,9 @@ bool cgml_gemm_force_tile(int index) {
 }
 
 // The tile that wastes least on this shape: the padded area of C, divided by the tile's speed.
-static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N) {
+// When B is mostly zeros, narrow panels of B have more zero steps to skip: a share of steps that
+// grows about as the square root of the panel's width on images.
+static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N, bool sparse_b) {
     const cgml_gemm_kernel_set & set = active_kernels();
     const int forced = g_forced_tile.load(std::memory_order_relaxed);
     if (forced >= 0 && forced < set.n) return set.kernels[forced];
@@ -170,7 +174,8 @@ static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N) {
     double best_cost = 0;
     for (int i = 0; i < set.n; ++i) {
         const cgml_gemm_kernel & k = set.kernels[i];
-        const double cost = (double) round_up(M, k.mr) * (double) round_up(N, k.nr) / k.efficiency;
+        double cost = (double) round_up(M, k.mr) * (double) round_up(N, k.nr) / k.efficiency;
+        if (sparse_b && k.skips_zeros) cost *= std::sqrt((double) k.nr);
         if (i == 0 || cost < best_cost) {
             best = i;
             best_cost = cost;
@@ -179,19 +184,41 @@ static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N) {
     return set.kernels[best];
 }
 
-void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize) {
-    if (g.M <= 0 || g.N <= 0) return;
-
-    // a few rows, both operands along k: dot products beat a mostly empty tile and packing
-    if (g.M <= 16 && g.K > 0 && g.a_sk == 1 && g.b_sk == 1 && cgml_gemm_active_isa() == CGML_GEMM_AVX512 &&
-        g_forced_tile.load(std::memory_order_relaxed) < 0 && cgml_gemm_small_m_avx512) {
-        int64_t n0, n1;
-        split_units(g.N, nth, ith, n0, n1);
-        if (n0 < n1) cgml_gemm_small_m_avx512(g, n0, n1);
-        return;
+// The share of zeros among 16 x 16 elements of a rows x cols operand spread over its extent.
+static double zero_share(const float * p, int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
+    int zeros = 0;
+    for (int a = 0; a < 16; ++a) {
+        const int64_t r = (2 * a + 1) * rows / 32;
+        for (int b = 0; b < 16; ++b) zeros += p[r * row_stride + (2 * b + 1) * cols / 32 * col_stride] == 0.0f;
     }
-    const cgml_gemm_kernel & kern = choose_kernel(g.M, g.N);
+    return zeros / 256.0;
+}
 
+// The kernels that skip zero steps find whole zero steps far more often in B's narrow panels
+// than in A's tall ones, so when A has most zeros (images in a weight gradient) the product is
+// computed as Cᵀ = BᵀAᵀ. Every thread samples the same elements, so all decide alike.
+static cgml_gemm_args orient_for_zeros(const cgml_gemm_args & g, bool & sparse_b) {
+    sparse_b = false;
+    const cgml_gemm_kernel_set & set = active_kernels();
+    // below a million multiply-adds the sampling would cost more than skipping saves
+    if (set.n == 0 || !set.kernels[0].skips_zeros || g.K <= 0 || (double) g.M * g.N * g.K < 1e6) return g;
+    const double za = zero_share(g.A, g.M, g.K, g.a_si, g.a_sk);
+    const double zb = zero_share(g.B, g.N, g.K, g.b_sj, g.b_sk);
+    if (za >= 0.5 && za > zb && g.N >= 64) {
+        cgml_gemm_args t = g;
+        t.M = g.N; t.N = g.M;
+        t.A = g.B; t.a_si = g.b_sj; t.a_sk = g.b_sk;
+        t.B = g.A; t.b_sk = g.a_sk; t.b_sj = g.a_si;
+        t.c_rows = !g.c_rows;
+        sparse_b = true;
+        return t;
+    }
+    sparse_b = zb >= 0.5;
+    return g;
+}
+
+// Thread ith's block of C with the blocked kernel kern.
+static void blocked(const cgml_gemm_args & g, const cgml_gemm_kernel & kern, int ith, int nth, void * wdata, size_t wsize) {
     int tm, tn;
     choose_grid(kern, g.M, g.N, nth, tm, tn);
     int64_t mu0, mu1, nu0, nu1;
@@ -201,7 +228,7 @@ void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, siz
     const int64_t n0 = nu0 * kern.nr, n1 = min64(nu1 * kern.nr, g.N);
     if (m0 >= m1 || n0 >= n1) return;
 
-    if (g.K <= 0) {
+    if (g.K <= 0) { // never transposed (see orient_for_zeros)
         for (int64_t j = n0; j < n1; ++j) memset(g.C + j * g.ldc + m0, 0, (size_t) (m1 - m0) * sizeof(float));
         return;
     }
@@ -220,4 +247,21 @@ void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, siz
     float * pb    = pa + round_up(mc * kc, 16);
     float * steps = pb + round_up(nc * kc, 16);
     kern.block(g, m0, m1, n0, n1, pa, pb, steps);
+}
+
+void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize) {
+    if (g.M <= 0 || g.N <= 0) return;
+
+    // a few rows, both operands along k: dot products beat a mostly empty tile and packing
+    if (g.M <= 16 && g.K > 0 && g.a_sk == 1 && g.b_sk == 1 && cgml_gemm_active_isa() == CGML_GEMM_AVX512 &&
+        g_forced_tile.load(std::memory_order_relaxed) < 0 && cgml_gemm_small_m_avx512) {
+        int64_t n0, n1;
+        split_units(g.N, nth, ith, n0, n1);
+        if (n0 < n1) cgml_gemm_small_m_avx512(g, n0, n1);
+        return;
+    }
+    bool sparse_b;
+    const cgml_gemm_args     t    = orient_for_zeros(g, sparse_b);
+    const cgml_gemm_kernel & kern = choose_kernel(t.M, t.N, sparse_b);
+    blocked(t, kern, ith, nth, wdata, wsize);
 }

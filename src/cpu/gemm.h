@@ -13,6 +13,10 @@
 // element (i, j) of C is C[i + j*ldc] (strides in floats; transposed operands are handled
 // while packing, never copied whole). C is overwritten.
 //
+// The AVX-512 kernel skips the steps of k where a packed panel of one operand is zero (see
+// gemm_steps in gemm-blocked.h); when A is the operand with more zeros, it computes Cᵀ = BᵀAᵀ so
+// that the zeros fall in the narrow panels of B, where whole steps are zero more often.
+//
 // The kernel (AVX-512, AVX2+FMA or portable) is chosen at run time from the CPU's features;
 // tests and benchmarks may force one with cgml_gemm_force_isa.
 
@@ -24,6 +28,8 @@ struct cgml_gemm_args {
     const float * A; int64_t a_si, a_sk;
     const float * B; int64_t b_sk, b_sj;
     float *       C; int64_t ldc;
+    // internal: element (i, j) of C at C[i*ldc + j] instead (a product computed transposed)
+    bool c_rows = false;
 };
 
 enum cgml_gemm_isa {
@@ -60,6 +66,7 @@ struct cgml_gemm_kernel {
     int mr, nr;         // register tile: rows of C (vector lanes) x columns (broadcasts)
     int64_t mc, kc, nc; // cache blocks of A (L2), of K and of B
     float efficiency;   // relative speed on full tiles, for choosing between tiles
+    bool  skips_zeros;  // skips zero steps of panels (see gemm_steps)
     // Computes C[m0:m1, n0:n1] with packing buffers pa (mc*kc floats) and pb (kc*nc floats),
     // both 64-byte aligned, and steps (cgml_gemm_steps_bytes for the blocks' panels) for the
     // kernels that skip zero steps. m0 is a multiple of mr.
