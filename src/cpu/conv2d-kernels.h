@@ -75,7 +75,16 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
     typedef typename V::vec vec;
     typedef typename V::mask mask;
     const int64_t KW = KWC > 0 ? KWC : t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
-    const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg;
+    const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg, out_plane = out.plane;
+    // with the kernel width known, each position's tap masks are loaded once, not once per row
+    constexpr int KWM = KWC > 0 ? KWC : 1;
+    mask tap_fixed[NP][KWM];
+    if (KWC > 0) {
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 4
+            for (int kx = 0; kx < KWM; ++kx) tap_fixed[p][kx] = m.tap[kx * n_seg + pos[p].s];
+    }
     vec acc[NP][NC];
 #pragma GCC unroll 2
     for (int p = 0; p < NP; ++p)
@@ -103,7 +112,10 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
             for (int64_t kx = 0; kx < KW; ++kx, wt += CO) {
                 vec v[NP];
 #pragma GCC unroll 2
-                for (int p = 0; p < NP; ++p) v[p] = V::load_masked(V::both(tap_mask[p][kx * n_seg], valid[p]), offset(row[p], kx * dw));
+                for (int p = 0; p < NP; ++p) {
+                    const mask tm = KWC > 0 ? tap_fixed[p][kx] : tap_mask[p][kx * n_seg];
+                    v[p] = V::load_masked(V::both(tm, valid[p]), offset(row[p], kx * dw));
+                }
 #pragma GCC unroll 16
                 for (int c = 0; c < NC; ++c) {
                     const vec wc = V::set1(wt[c]);
@@ -113,11 +125,13 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
             }
         }
     }
+    // (the output pointer and plane in locals: the stores could alias the structs they sit in)
 #pragma GCC unroll 2
     for (int p = 0; p < NP; ++p) {
         const mask store_mask = m.row[pos[p].s];
+        float *    o          = pos[p].out;
 #pragma GCC unroll 16
-        for (int c = 0; c < NC; ++c) V::store_masked(pos[p].out + c * out.plane, store_mask, acc[p][c]);
+        for (int c = 0; c < NC; ++c) V::store_masked(o + c * out_plane, store_mask, acc[p][c]);
     }
 }
 
