@@ -10,9 +10,13 @@
 
 #include "core/ggml-impl.h"
 #include "cpu/gemm.h"
+#include "ggml-cpu.h"
+#include "ops/fused.h"
 
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -355,6 +359,146 @@ void test_conv_2d_direct() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// convolution -> 2x2 max pooling -> per-channel bias -> ReLU, which the CPU executor runs as one
+// pass when nothing else reads the intermediate results
+
+// relu(max of each 2x2 window of the convolution + bias[oc]) in double, pooled [OW/2, OH/2, OC, N].
+std::vector<double> ref_conv_pool_bias_relu(const std::vector<double> & k, const std::vector<double> & x,
+                                            const std::vector<double> & bias, const conv_case & c) {
+    const int64_t OW = conv_out(c.IW, c.KW, c.s0, c.p0, c.d0), OH = conv_out(c.IH, c.KH, c.s1, c.p1, c.d1);
+    const std::vector<double> y = ref_conv_2d(k, x, c);
+    std::vector<double> out;
+    for (int64_t n = 0; n < c.N; ++n)
+        for (int64_t oc = 0; oc < c.OC; ++oc)
+            for (int64_t py = 0; py < OH / 2; ++py)
+                for (int64_t px = 0; px < OW / 2; ++px) {
+                    double m = -DBL_MAX;
+                    for (int64_t dy = 0; dy < 2; ++dy)
+                        for (int64_t dx = 0; dx < 2; ++dx) {
+                            m = std::max(m, y[((n * c.OC + oc) * OH + 2 * py + dy) * OW + 2 * px + dx]);
+                        }
+                    out.push_back(std::max(0.0, m + bias[oc]));
+                }
+    return out;
+}
+
+struct chain {
+    ggml_tensor * conv, * pool, * sum, * relu;
+    ggml_cgraph * graph;
+};
+
+chain build_chain(ggml_context * ctx, ggml_tensor * k, ggml_tensor * x, ggml_tensor * bias, const conv_case & c) {
+    chain ch;
+    ch.conv = ggml_conv_2d_direct(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1);
+    ch.pool = ggml_pool_2d(ctx, ch.conv, GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
+    ch.sum  = ggml_add(ctx, ch.pool, bias);
+    ch.relu = ggml_relu(ctx, ch.sum);
+    ch.graph = ggml_new_graph(ctx);
+    ggml_build_forward_expand(ch.graph, ch.relu);
+    return ch;
+}
+
+int node_index(const ggml_cgraph * g, const ggml_tensor * t) {
+    for (int i = 0; i < g->n_nodes; ++i) if (g->nodes[i] == t) return i;
+    return -1;
+}
+
+bool bits_equal(const ggml_tensor * a, const ggml_tensor * b) {
+    return ggml_nbytes(a) == ggml_nbytes(b) && memcmp(a->data, b->data, ggml_nbytes(a)) == 0;
+}
+
+void test_conv_pool_bias_relu() {
+    const std::vector<conv_case> cases = {
+        {28, 28, 1, 3, 3, 3, 8, 1, 1, 1, 1, 1, 1},   // MNIST first layer
+        {14, 14, 8, 2, 3, 3, 16, 1, 1, 1, 1, 1, 1},  // MNIST second layer
+        {15, 9, 2, 2, 3, 3, 5, 1, 1, 1, 1, 1, 1},    // odd output sizes: the last column and row are dropped
+        {37, 6, 3, 1, 3, 3, 21, 1, 1, 1, 1, 1, 1},   // three segments per row, 8 + 8 + 5 channels
+        {17, 8, 2, 2, 5, 2, 3, 1, 1, 2, 0, 1, 1},    // 5 x 2 kernel, unpadded rows
+        {12, 10, 1, 1, 3, 3, 2, 1, 1, 2, 2, 2, 2},   // dilation 2
+        {3, 3, 1, 2, 3, 3, 4, 1, 1, 1, 1, 1, 1},     // one pooled pixel per plane
+    };
+    for (cgml_gemm_isa isa : direct_conv_isas()) {
+        oph::check(cgml_gemm_force_isa(isa), "forcing the kernels");
+        uint32_t seed = 700;
+        for (const conv_case & c : cases) {
+            for (bool with_nan : {false, true}) {
+                ggml_context * ctx = oph::new_context();
+                const nnt::conv_tensors t = nnt::new_conv_tensors(ctx, c, seed);
+                ggml_tensor * bias = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 1, 1, c.OC, 1);
+                oph::fill_random(bias, seed++);
+                // a NaN pixel makes NaN outputs, which lose in the pooling's max
+                if (with_nan) ((float *) t.x->data)[c.IW * (c.IH / 2) + c.IW / 2] = NAN;
+
+                const chain fused = build_chain(ctx, t.k, t.x, bias, c);
+                const chain plain = build_chain(ctx, t.k, t.x, bias, c);
+                ggml_set_output(plain.conv); // read afterwards: no fusion
+                const bool fast = isa != CGML_GEMM_REFERENCE;
+                const std::string what = isa_label(with_nan ? "conv+pool+bias+relu with a NaN" : "conv+pool+bias+relu", c, isa);
+                oph::check(ggml_conv_pool_bias_relu_fusable(fused.graph, node_index(fused.graph, fused.conv)) == fast,
+                           (what + ": fused where the vector kernels run").c_str());
+                oph::check(!ggml_conv_pool_bias_relu_fusable(plain.graph, node_index(plain.graph, plain.conv)),
+                           (what + ": not fused with the convolution an output").c_str());
+
+                for (int nth = 1; nth <= 3; ++nth) {
+                    const std::string tag = what + " threads " + std::to_string(nth);
+                    oph::check(ggml_graph_compute_with_ctx(ctx, fused.graph, nth) == GGML_STATUS_SUCCESS, tag.c_str());
+                    oph::check(ggml_graph_compute_with_ctx(ctx, plain.graph, nth) == GGML_STATUS_SUCCESS, tag.c_str());
+                    // bit for bit what the four ops compute one after the other
+                    oph::check(bits_equal(fused.relu, plain.relu), (tag + ": same bits as unfused").c_str());
+                    if (!with_nan) {
+                        oph::check_close(tag.c_str(), fused.relu,
+                                         ref_conv_pool_bias_relu(oph::read(t.k), oph::read(t.x), oph::read(bias), c), 1e-5, 1e-4);
+                    }
+                }
+                ggml_free(ctx);
+            }
+        }
+    }
+    cgml_gemm_force_isa(CGML_GEMM_AUTO);
+
+    // where the intermediate results are needed, or the chain is not the one the kernel computes
+    if (!cgml_gemm_isa_supported(CGML_GEMM_AVX2)) return;
+    const conv_case c = {10, 8, 2, 1, 3, 3, 4, 1, 1, 1, 1, 1, 1};
+    uint32_t seed = 800;
+    auto fusable = [&](const char * what, const std::function<void(ggml_context *, chain &, const nnt::conv_tensors &)> & change,
+                       bool expected) {
+        ggml_context * ctx = oph::new_context();
+        const nnt::conv_tensors t = nnt::new_conv_tensors(ctx, c, seed);
+        ggml_tensor * bias = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 1, 1, c.OC, 1);
+        chain ch = build_chain(ctx, t.k, t.x, bias, c);
+        change(ctx, ch, t);
+        oph::check(ggml_conv_pool_bias_relu_fusable(ch.graph, node_index(ch.graph, ch.conv)) == expected, what);
+        ggml_free(ctx);
+    };
+    using T = const nnt::conv_tensors &;
+    fusable("the chain alone", [](ggml_context *, chain &, T) {}, true);
+    fusable("the pool's result an output", [](ggml_context *, chain & ch, T) { ggml_set_output(ch.pool); }, false);
+    fusable("the sum read by another node", [](ggml_context * ctx, chain & ch, T) {
+        ggml_build_forward_expand(ch.graph, ggml_scale(ctx, ch.sum, 2.0f));
+    }, false);
+    fusable("the convolution read by a later node (a gradient graph)", [](ggml_context * ctx, chain & ch, T) {
+        ggml_build_forward_expand(ch.graph, ggml_pool_2d_back(ctx, ch.relu, ch.conv, GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0));
+    }, false);
+    fusable("a view of the chain, the rest of the graph reading the pool", [](ggml_context * ctx, chain & ch, T) {
+        ggml_build_forward_expand(ch.graph, ggml_scale(ctx, ch.pool, 2.0f));
+        ggml_cgraph * g = ggml_new_graph(ctx);
+        *g = ggml_graph_view(ch.graph, 0, node_index(ch.graph, ch.relu) + 1);
+        ch.graph = g;
+    }, false);
+    fusable("3x3 pooling", [](ggml_context * ctx, chain & ch, T) {
+        ch.pool->op_params[1] = ch.pool->op_params[2] = 3;
+        (void) ctx;
+    }, false);
+    fusable("a bias per pixel", [](ggml_context * ctx, chain & ch, T) {
+        ggml_tensor * b = ggml_new_tensor(ctx, GGML_TYPE_F32, 4, ch.pool->ne);
+        ch.sum->src[1] = b;
+    }, false);
+    fusable("the ReLU's result over the convolution's input", [](ggml_context *, chain & ch, T t) {
+        ch.relu->data = (char *) t.x->data + 64;
+    }, false);
+}
+
+// ---------------------------------------------------------------------------------------------
 // pooling
 
 struct pool_case {
@@ -538,6 +682,7 @@ int main() {
     test_im2col_back();
     test_conv_2d();
     test_conv_2d_direct();
+    test_conv_pool_bias_relu();
     test_pool_2d();
     test_misuse();
     return oph::finish();

@@ -280,6 +280,7 @@ struct ggml_backend_sched {
                 if (j == count) j = count - 1;
             }
             ggml_cgraph part = {};
+            part.whole = allocated_graph; // later splits and parts may read this part's results
             part.size = j - i + 1;
             part.n_nodes = j - i + 1;
             part.nodes = split.nodes.data() + i;

@@ -88,6 +88,7 @@ ggml_cgraph * ggml_new_graph_custom(ggml_context * ctx, size_t size, bool grads)
     g->size = (int) size;
     g->n_nodes = 0;
     g->n_leafs = 0;
+    g->whole = nullptr;
     g->nodes = ptrs;
     g->leafs = ptrs + size;
     g->visited_hash_set.size = hsize;
@@ -115,7 +116,22 @@ ggml_cgraph ggml_graph_view(ggml_cgraph * g, int i0, int i1) {
     view.grad_accs = nullptr;
     view.leafs = nullptr;
     view.visited_hash_set = g->visited_hash_set;
+    view.whole = g->whole ? g->whole : g;
     return view;
+}
+
+bool ggml_graph_reads_outside(const ggml_cgraph * g, const ggml_tensor * t, const ggml_tensor * reader) {
+    if (t->flags & GGML_TENSOR_FLAG_OUTPUT) return true;
+    const ggml_cgraph * w = g->whole ? g->whole : g;
+    for (int i = 0; i < w->n_nodes; ++i) {
+        const ggml_tensor * node = w->nodes[i];
+        if (node == reader) continue;
+        for (int s = 0; s < GGML_MAX_SRC; ++s) {
+            if (node->src[s] == t) return true;
+        }
+        if (node->view_src == t) return true;
+    }
+    return false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #if defined(__AVX2__) && defined(__FMA__)
 
+#include <cfloat>
 #include <immintrin.h>
 
 #include "cpu/conv2d-kernels.h"
@@ -35,6 +36,16 @@ struct avx2 {
     static mask both(mask a, mask b) { return _mm256_and_si256(a, b); }
     static mask none() { return _mm256_setzero_si256(); }
     static mask all() { return _mm256_set1_epi32(-1); }
+    // _mm256_max_ps(v, r) is std::max(r, v): r unless v is greater (NaNs and ties keep r)
+    static vec pool_2x2(vec top, vec bottom) {
+        const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+        const __m256i odd  = _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7);
+        vec r = _mm256_max_ps(_mm256_permutevar8x32_ps(top, even), _mm256_set1_ps(-FLT_MAX));
+        r = _mm256_max_ps(_mm256_permutevar8x32_ps(top, odd), r);
+        r = _mm256_max_ps(_mm256_permutevar8x32_ps(bottom, even), r);
+        return _mm256_max_ps(_mm256_permutevar8x32_ps(bottom, odd), r);
+    }
+    static vec relu(vec x) { return _mm256_max_ps(x, _mm256_setzero_ps()); } // x > 0 ? x : +0
 };
 
 } // namespace
@@ -43,6 +54,6 @@ const cgml_conv2d_kernels cgml_conv2d_kernels_avx2 = kernels<avx2>();
 
 #else
 
-const cgml_conv2d_kernels cgml_conv2d_kernels_avx2 = {nullptr, nullptr};
+const cgml_conv2d_kernels cgml_conv2d_kernels_avx2 = {nullptr, nullptr, nullptr};
 
 #endif

@@ -5,7 +5,12 @@
 
 #if defined(__AVX512F__)
 
+#include <cfloat>
 #include <immintrin.h>
+
+// GCC 12 reports the intrinsics' own undefined pass-through operands as uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include "cpu/conv2d-kernels.h"
 
@@ -33,6 +38,16 @@ struct avx512 {
     static mask both(mask a, mask b) { return a & b; }
     static mask none() { return 0; }
     static mask all() { return 0xffff; }
+    // _mm512_max_ps(v, r) is std::max(r, v): r unless v is greater (NaNs and ties keep r)
+    static vec pool_2x2(vec top, vec bottom) {
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+        const __m512i odd  = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+        vec r = _mm512_max_ps(_mm512_permutexvar_ps(even, top), _mm512_set1_ps(-FLT_MAX));
+        r = _mm512_max_ps(_mm512_permutexvar_ps(odd, top), r);
+        r = _mm512_max_ps(_mm512_permutexvar_ps(even, bottom), r);
+        return _mm512_max_ps(_mm512_permutexvar_ps(odd, bottom), r);
+    }
+    static vec relu(vec x) { return _mm512_max_ps(x, _mm512_setzero_ps()); } // x > 0 ? x : +0
 };
 
 } // namespace
@@ -41,6 +56,6 @@ const cgml_conv2d_kernels cgml_conv2d_kernels_avx512 = kernels<avx512>();
 
 #else
 
-const cgml_conv2d_kernels cgml_conv2d_kernels_avx512 = {nullptr, nullptr};
+const cgml_conv2d_kernels cgml_conv2d_kernels_avx512 = {nullptr, nullptr, nullptr};
 
 #endif

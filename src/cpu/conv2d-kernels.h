@@ -15,6 +15,8 @@
 //       static void store_masked(float *, mask, vec);
 //       static mask between(int64_t lo, int64_t hi);    // lanes j with lo <= j < hi
 //       static mask both(mask, mask); static mask none(); static mask all();
+//       static vec  pool_2x2(vec top, vec bottom);      // lane j < lanes/2: max of the window in lanes 2j, 2j+1
+//       static vec  relu(vec);                          // x > 0 ? x : +0
 //   };
 //
 // Vectors run along image rows, one segment of V::lanes pixels each; lanes a tap cannot read
@@ -68,14 +70,14 @@ struct position {
 // per (tap, position), one broadcast weight per (tap, channel). Two positions when there are few
 // channels, so that enough FMA chains stay in flight. (Loop bounds and strides are copied into
 // locals and the small loops unrolled, so the accumulators stay in registers; KWC > 0 is the
-// kernel width known at compile time.)
+// kernel width known at compile time.) CO: the output channels w holds per tap.
 template <class V, int NC, int NP, int KWC>
-void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
-                     const segment_masks<V> & m, const position * pos) {
-    typedef typename V::vec vec;
+__attribute__((always_inline)) inline void accumulate_block(const cgml_conv_image & in, const float * w, int64_t CO,
+                                                            const cgml_conv_taps & t, const segment_masks<V> & m,
+                                                            const position * pos, typename V::vec (&acc)[NP][NC]) {
     typedef typename V::mask mask;
-    const int64_t KW = KWC > 0 ? KWC : t.KW, KH = t.KH, dw = t.dw, dh = t.dh, CO = out.C, IH = in.H;
-    const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg, out_plane = out.plane;
+    const int64_t KW = KWC > 0 ? KWC : t.KW, KH = t.KH, dw = t.dw, dh = t.dh, IH = in.H;
+    const int64_t in_row = in.row, in_plane = in.plane, n_seg = m.n_seg;
     // with the kernel width known, each position's tap masks are loaded once, not once per row
     constexpr int KWM = KWC > 0 ? KWC : 1;
     mask tap_fixed[NP][KWM];
@@ -85,7 +87,6 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
 #pragma GCC unroll 4
             for (int kx = 0; kx < KWM; ++kx) tap_fixed[p][kx] = m.tap[kx * n_seg + pos[p].s];
     }
-    vec acc[NP][NC];
 #pragma GCC unroll 2
     for (int p = 0; p < NP; ++p)
 #pragma GCC unroll 16
@@ -110,7 +111,7 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
             const float * wt = w + ((ci * KH + ky) * KW) * CO;
 #pragma GCC unroll 4
             for (int64_t kx = 0; kx < KW; ++kx, wt += CO) {
-                vec v[NP];
+                typename V::vec v[NP];
 #pragma GCC unroll 2
                 for (int p = 0; p < NP; ++p) {
                     const mask tm = KWC > 0 ? tap_fixed[p][kx] : tap_mask[p][kx * n_seg];
@@ -118,18 +119,26 @@ void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, co
                 }
 #pragma GCC unroll 16
                 for (int c = 0; c < NC; ++c) {
-                    const vec wc = V::set1(wt[c]);
+                    const typename V::vec wc = V::set1(wt[c]);
 #pragma GCC unroll 2
                     for (int p = 0; p < NP; ++p) acc[p][c] = V::fmadd(v[p], wc, acc[p][c]);
                 }
             }
         }
     }
+}
+
+template <class V, int NC, int NP, int KWC>
+void correlate_block(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t,
+                     const segment_masks<V> & m, const position * pos) {
+    typename V::vec acc[NP][NC];
+    accumulate_block<V, NC, NP, KWC>(in, w, out.C, t, m, pos, acc);
     // (the output pointer and plane in locals: the stores could alias the structs they sit in)
+    const int64_t out_plane = out.plane;
 #pragma GCC unroll 2
     for (int p = 0; p < NP; ++p) {
-        const mask store_mask = m.row[pos[p].s];
-        float *    o          = pos[p].out;
+        const typename V::mask store_mask = m.row[pos[p].s];
+        float * o = pos[p].out;
 #pragma GCC unroll 16
         for (int c = 0; c < NC; ++c) V::store_masked(o + c * out_plane, store_mask, acc[p][c]);
     }
@@ -190,6 +199,55 @@ void correlate(const cgml_conv_image & in, const cgml_conv_image & out, const fl
             const position pos = position_at(c, co0);
             c.next(m.n_seg, out.H);
             single_fns[nc - 1](in, out, w + co0, t, m, &pos);
+        }
+    }
+}
+
+// The two output rows of one pooling window row (pos[0] and pos[1]: rows 2py and 2py + 1, one
+// segment) for NC channels, pooled, biased and rectified into out (pooled.plane apart per
+// channel) under the mask store; the output itself is never stored.
+template <class V, int NC, int KWC>
+void correlate_pool_block(const cgml_conv_image & in, const cgml_conv_image & pooled, const float * w, const float * bias,
+                          int64_t CO, const cgml_conv_taps & t, const segment_masks<V> & m, const position * pos, float * out,
+                          typename V::mask store) {
+    typename V::vec acc[2][NC];
+    accumulate_block<V, NC, 2, KWC>(in, w, CO, t, m, pos, acc);
+    const int64_t plane = pooled.plane;
+#pragma GCC unroll 16
+    for (int c = 0; c < NC; ++c) {
+        V::store_masked(out + c * plane, store, V::relu(V::add(V::pool_2x2(acc[0][c], acc[1][c]), V::set1(bias[c]))));
+    }
+}
+
+template <class V> using correlate_pool_fn = void (*)(const cgml_conv_image &, const cgml_conv_image &, const float *, const float *,
+                                                      int64_t, const cgml_conv_taps &, const segment_masks<V> &, const position *,
+                                                      float *, typename V::mask);
+
+// correlate_pool_block for NC = 1 .. sizeof(I)
+template <class V, int KWC, class I> struct correlate_pool_table;
+template <class V, int KWC, int... I> struct correlate_pool_table<V, KWC, std::integer_sequence<int, I...>> {
+    static constexpr correlate_pool_fn<V> fns[sizeof...(I)] = {&correlate_pool_block<V, I + 1, KWC>...};
+};
+
+template <class V>
+void correlate_pool_bias_relu(const cgml_conv_image & in, const cgml_conv_image & pooled, const float * w, const float * bias,
+                              const cgml_conv_taps & t, int64_t conv_w, int64_t conv_c, int64_t r0, int64_t r1) {
+    // two rows per block, so at most pair_channels channels at a time
+    typedef std::make_integer_sequence<int, V::pair_channels> pairs;
+    const correlate_pool_fn<V> * fns = t.KW == 3 ? correlate_pool_table<V, 3, pairs>::fns : correlate_pool_table<V, 0, pairs>::fns;
+    const segment_masks<V> m(conv_w, in.W, t);
+    constexpr int64_t half = V::lanes / 2; // pooled pixels per segment
+    for (int64_t co0 = 0; co0 < conv_c; co0 += V::pair_channels) {
+        const int64_t nc = std::min<int64_t>(V::pair_channels, conv_c - co0);
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t n = r / pooled.H, py = r % pooled.H;
+            const float * sample = in.data + n * in.sample;
+            float * out_row = pooled.data + n * pooled.sample + co0 * pooled.plane + py * pooled.row;
+            for (int64_t s = 0; s < m.n_seg && s * half < pooled.W; ++s) {
+                const position pos[2] = {{sample, nullptr, 2 * py, s}, {sample, nullptr, 2 * py + 1, s}};
+                fns[nc - 1](in, pooled, w + co0, bias + co0, conv_c, t, m, pos, out_row + s * half,
+                            V::between(0, std::min<int64_t>(half, pooled.W - s * half)));
+            }
         }
     }
 }
@@ -279,6 +337,8 @@ void kernel_grad(const cgml_conv_image & in, const cgml_conv_image & grad, const
     }
 }
 
-template <class V> constexpr cgml_conv2d_kernels kernels() { return {&correlate<V>, &kernel_grad<V>}; }
+template <class V> constexpr cgml_conv2d_kernels kernels() {
+    return {&correlate<V>, &kernel_grad<V>, &correlate_pool_bias_relu<V>};
+}
 
 } // namespace

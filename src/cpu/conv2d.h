@@ -39,11 +39,20 @@ struct cgml_conv2d_kernels {
     // (64-byte aligned, KW*KH*in.C*grad.C*CGML_CONV_LANES floats) and adds the lanes up.
     void (*kernel_grad)(const cgml_conv_image & in, const cgml_conv_image & grad, const cgml_conv_taps & taps, int64_t n0,
                         int64_t n1, float * partial);
+    // The correlation (conv_w x conv_h output pixels, conv_c channels, weights as for correlate),
+    // then 2x2 max pooling with stride 2, a per-channel bias and ReLU, without writing the
+    // correlation's output:
+    //   pooled[px, py, co, n] = relu(max of the 2x2 window at (2px, 2py) of the output + bias[co])
+    // with the max and the ReLU of the pooling and unary kernels (NaNs lose, -0 becomes +0), for
+    // the pooled rows R = n*pooled.H + py in [r0, r1). pooled.W = conv_w / 2, pooled.H = conv_h / 2.
+    void (*correlate_pool_bias_relu)(const cgml_conv_image & in, const cgml_conv_image & pooled, const float * w,
+                                     const float * bias, const cgml_conv_taps & taps, int64_t conv_w, int64_t conv_c,
+                                     int64_t r0, int64_t r1);
 };
 
 // Lanes per partial sum: the widest vector (AVX-512); narrower kernels leave the rest at zero.
 constexpr int CGML_CONV_LANES = 16;
 
-// Per instruction set; both members NULL where the compiler could not build the kernels.
+// Per instruction set; all members NULL where the compiler could not build the kernels.
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx512;
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx2;

@@ -72,11 +72,33 @@ int64_t node_work(const ggml_tensor * node) {
     return work;
 }
 
-void run_node(const ggml_compute_params * params, const ggml_op_traits * traits, ggml_tensor * node, ggml_tensor * fused_relu) {
-    if (fused_relu) {
-        ggml_add_relu_forward(params, node, fused_relu);
-    } else {
-        traits->forward(params, node);
+// A run of nodes computed as one (ops/fused.h): none, a bias ADD and its ReLU, or a convolution,
+// pooling, bias and ReLU; last is the run's last node.
+struct fusion {
+    enum kind_t { NONE, ADD_RELU, CONV_POOL_BIAS_RELU } kind = NONE;
+    ggml_tensor * last = nullptr;
+};
+
+// The run starting at node i (every thread decides alike).
+fusion fusion_at(const ggml_cgraph * graph, int i) {
+    fusion f;
+    if (ggml_conv_pool_bias_relu_fusable(graph, i)) {
+        f.kind = fusion::CONV_POOL_BIAS_RELU;
+        f.last = graph->nodes[i + 3];
+    } else if (i + 1 < graph->n_nodes && ggml_add_relu_fusable(graph->nodes[i], graph->nodes[i + 1])) {
+        f.kind = fusion::ADD_RELU;
+        f.last = graph->nodes[i + 1];
+    }
+    return f;
+}
+
+int fusion_length(const fusion & f) { return f.kind == fusion::CONV_POOL_BIAS_RELU ? 4 : f.kind == fusion::ADD_RELU ? 2 : 1; }
+
+void run_node(const ggml_compute_params * params, const ggml_op_traits * traits, ggml_tensor * node, const fusion & f) {
+    switch (f.kind) {
+        case fusion::ADD_RELU:            ggml_add_relu_forward(params, node, f.last); break;
+        case fusion::CONV_POOL_BIAS_RELU: ggml_conv_pool_bias_relu_forward(params, node, f.last); break;
+        default:                          traits->forward(params, node); break;
     }
 }
 
@@ -101,11 +123,9 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         ggml_tensor * node = job->graph->nodes[i];
         if (!node_is_computed(node)) continue;
         const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-        // a bias ADD and the ReLU right after it run as one node (every thread decides alike)
-        ggml_tensor * fused_relu = nullptr;
-        if (i + 1 < job->graph->n_nodes && ggml_add_relu_fusable(node, job->graph->nodes[i + 1])) {
-            fused_relu = job->graph->nodes[++i];
-        }
+        // a run of nodes fused into one is computed as its first node
+        const fusion f = fusion_at(job->graph, i);
+        i += fusion_length(f) - 1;
         const bool split = nth > 1 && traits->parallel && node_work(node) > SERIAL_MAX_WORK;
         if (split ? ran_any : ran_split) {
             ++n_barriers;
@@ -121,11 +141,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         if (split) {
             if (stopped) continue;
             ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
-            run_node(&params, traits, node, fused_relu);
+            run_node(&params, traits, node, f);
         } else if (ith == 0) {
             if (aborted) continue;
             ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
-            run_node(&params, traits, node, fused_relu);
+            run_node(&params, traits, node, f);
         }
         if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
             aborted = true;

@@ -20,6 +20,7 @@
 #include "cpu/conv2d.h"
 #include "cpu/gemm.h"
 #include "ops/elementwise.h"
+#include "ops/fused.h"
 
 #include <algorithm>
 
@@ -99,11 +100,10 @@ cgml_conv_image image_of(const ggml_tensor * t) {
             (int64_t) (t->nb[2] / sizeof(float)), (int64_t) (t->nb[3] / sizeof(float))};
 }
 
-// Runs the correlation kernel on this thread's rows of dst, after thread 0 has laid out the
-// kernel as w[((ci*KH + ky)*KW + kx)*CO + co] = K[flip ? KW-1-kx : kx, flip ? KH-1-ky : ky, ...],
-// ci/co being the input/output channels of this correlation (IC/OC forward, OC/IC for dX).
-void correlate_with_kernel(const ggml_compute_params * params, ggml_tensor * dst, const ggml_tensor * kernel, const ggml_tensor * src,
-                           const cgml_conv_taps & taps, bool flip) {
+// Thread 0 lays out the kernel in the work buffer as w[((ci*KH + ky)*KW + kx)*CO + co] =
+// K[flip ? KW-1-kx : kx, flip ? KH-1-ky : ky, ...], ci/co being the input/output channels of the
+// correlation (IC/OC forward, OC/IC for dX); every thread returns once it is there.
+const float * packed_kernel(const ggml_compute_params * params, const ggml_tensor * kernel, bool flip) {
     float * w = (float *) params->wdata;
     const int64_t KW = kernel->ne[0], KH = kernel->ne[1], IC = kernel->ne[2], OC = kernel->ne[3];
     if (params->ith == 0) {
@@ -117,6 +117,13 @@ void correlate_with_kernel(const ggml_compute_params * params, ggml_tensor * dst
                     }
     }
     params->barrier(params->barrier_ctx);
+    return w;
+}
+
+// The correlation kernel on this thread's rows of dst.
+void correlate_with_kernel(const ggml_compute_params * params, ggml_tensor * dst, const ggml_tensor * kernel, const ggml_tensor * src,
+                           const cgml_conv_taps & taps, bool flip) {
+    const float * w = packed_kernel(params, kernel, flip);
     int64_t r0, r1;
     ggml_split_rows(dst->ne[1] * dst->ne[3], params->ith, params->nth, r0, r1);
     fast_kernels()->correlate(image_of(src), image_of(dst), w, taps, r0, r1);
@@ -275,7 +282,59 @@ bool is_output_of(const ggml_tensor * t, const int64_t * kernel_ne, const int64_
     return t->ne[0] == sh.OW && t->ne[1] == sh.OH && t->ne[2] == sh.OC && t->ne[3] == sh.N;
 }
 
+bool memory_overlaps(const ggml_tensor * a, const ggml_tensor * b) {
+    const char * a0 = (const char *) a->data;
+    const char * b0 = (const char *) b->data;
+    return a0 < b0 + ggml_nbytes(b) && b0 < a0 + ggml_nbytes(a);
+}
+
 } // namespace
+
+// ---------------------------------------------------------------------------------------------
+// a convolution, 2x2 max pooling, a per-channel bias and ReLU as one pass (see ops/fused.h)
+
+bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i) {
+    if (i + 3 >= graph->n_nodes) return false;
+    ggml_tensor * conv = graph->nodes[i];
+    ggml_tensor * pool = graph->nodes[i + 1];
+    ggml_tensor * add  = graph->nodes[i + 2];
+    ggml_tensor * relu = graph->nodes[i + 3];
+    if (conv->op != GGML_OP_CONV_2D || pool->op != GGML_OP_POOL_2D || add->op != GGML_OP_ADD || relu->op != GGML_OP_UNARY ||
+        ggml_get_unary_op(relu) != GGML_UNARY_OP_RELU || pool->src[0] != conv || add->src[0] != pool || relu->src[0] != add) {
+        return false;
+    }
+    if (!fast_path_applies(conv) || !fast_kernels()->correlate_pool_bias_relu) return false;
+    // op_params of POOL_2D: op, k0, k1, s0, s1, p0, p1
+    const int32_t * pp = pool->op_params;
+    if (pp[0] != GGML_OP_POOL_MAX || pp[1] != 2 || pp[2] != 2 || pp[3] != 2 || pp[4] != 2 || pp[5] != 0 || pp[6] != 0) return false;
+    const ggml_tensor * bias = add->src[1];
+    const int64_t C = conv->ne[2];
+    if (pool->ne[0] != conv->ne[0] / 2 || pool->ne[1] != conv->ne[1] / 2 || pool->type != GGML_TYPE_F32 ||
+        bias->type != GGML_TYPE_F32 || bias->ne[0] != 1 || bias->ne[1] != 1 || bias->ne[2] != C || bias->ne[3] != 1 ||
+        !ggml_is_contiguous(bias) || !ggml_are_same_shape(add, pool) || !ggml_are_same_shape(relu, pool) ||
+        relu->type != GGML_TYPE_F32 || !ggml_is_contiguous(relu)) {
+        return false;
+    }
+    // The convolution's, the pool's and the sum's values are never computed: nothing may read them.
+    if (ggml_graph_reads_outside(graph, conv, pool) || ggml_graph_reads_outside(graph, pool, add) ||
+        ggml_graph_reads_outside(graph, add, relu)) {
+        return false;
+    }
+    // The ReLU's result is written while the convolution still reads its input and the bias.
+    return !memory_overlaps(relu, conv->src[1]) && !memory_overlaps(relu, bias);
+}
+
+void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_tensor * conv, ggml_tensor * relu) {
+    const ggml_tensor * kernel = conv->src[0];
+    const ggml_tensor * x = conv->src[1];
+    const ggml_tensor * bias = relu->src[0]->src[1];
+    const conv_params c = params_of(conv);
+    const float * w = packed_kernel(params, kernel, false);
+    int64_t r0, r1;
+    ggml_split_rows(relu->ne[1] * relu->ne[3], params->ith, params->nth, r0, r1);
+    fast_kernels()->correlate_pool_bias_relu(image_of(x), image_of(relu), w, (const float *) bias->data,
+                                             {kernel->ne[0], kernel->ne[1], c.d0, c.d1, c.p0, c.p1}, conv->ne[0], conv->ne[2], r0, r1);
+}
 
 ggml_tensor * ggml_conv_2d_direct(ggml_context * ctx, ggml_tensor * a, ggml_tensor * b, int s0, int s1, int p0, int p1, int d0, int d1) {
     const conv_params c = {s0, s1, p0, p1, d0, d1};

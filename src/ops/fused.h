@@ -1,7 +1,7 @@
 #pragma once
 
-// Pairs of ops that the CPU graph executor runs as one pass over memory (src/cpu/graph-exec.cpp).
-// Each pair keeps both results, so the graph computes exactly what it would unfused.
+// Runs of ops that the CPU graph executor runs as one pass over memory (src/cpu/graph-exec.cpp),
+// each computing exactly what the unfused ops would.
 //
 //   if (ggml_add_relu_fusable(nodes[i], nodes[i + 1])) ggml_add_relu_forward(params, nodes[i], nodes[i + 1]);
 
@@ -12,3 +12,13 @@ bool ggml_add_relu_fusable(const ggml_tensor * add, const ggml_tensor * relu);
 
 // Computes both nodes, this thread's share of the elements, in one pass.
 void ggml_add_relu_forward(const ggml_compute_params * params, ggml_tensor * add, ggml_tensor * relu);
+
+// Nodes i .. i+3 of graph: a direct convolution (unit strides, the vector kernels), 2x2 max
+// pooling with stride 2, the ADD of a per-channel bias [1, 1, C, 1] and a ReLU, each reading the
+// one before. Unlike the pairs above, only the ReLU's result is computed: the fusion applies only
+// where no other node of the whole graph reads the three intermediate results and none is flagged
+// as an output (an evaluation graph; training graphs read them for the gradients).
+bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i);
+
+// The ReLU's result, this thread's share of its rows; conv is node i, relu node i+3.
+void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_tensor * conv, ggml_tensor * relu);
