@@ -214,7 +214,7 @@ fi
     echo "  OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
     echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER; CPU busy (%) in the second"
     echo "  before each of the $((6 * REPEAT)) timed runs: ${BUSY_SEEN[*]}"
-    echo "- batch 1000 (mnist-train: physical batches of 500 for FC, 100 for CNN), AdamW lr 1e-3, 5 % validation each epoch;"
+    echo "- batch 1000 (mnist-train: one physical batch for FC, 10 of 100 for CNN), AdamW lr 1e-3, 5 % validation each epoch;"
     echo "  FC epoch time over $((FC_EPOCHS - 1)) epoch(s), CNN over $((CNN_EPOCHS - 1)); evaluation on the 10 000 test images;"
     echo "  medians of $REPEAT rounds (each round measures both sides once)"
     echo

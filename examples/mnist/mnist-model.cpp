@@ -27,8 +27,9 @@ bool mnist_arch_is_known(const std::string & arch) {
     return arch == "mnist-fc" || arch == "mnist-cnn";
 }
 
-int mnist_default_batch_physical(const std::string & arch) {
-    return arch == "mnist-cnn" ? MNIST_NBATCH_PHYSICAL_CNN : MNIST_NBATCH_PHYSICAL;
+int mnist_default_batch_physical(const std::string & arch, int nbatch_logical) {
+    if (arch == "mnist-cnn") return MNIST_NBATCH_PHYSICAL_CNN;
+    return nbatch_logical > 0 ? nbatch_logical : MNIST_NBATCH_PHYSICAL;
 }
 
 std::vector<mnist_tensor_spec> mnist_arch_tensors(const std::string & arch) {

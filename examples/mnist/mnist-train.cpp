@@ -22,7 +22,7 @@ static const char * USAGE =
     "  --val-split F        fraction of the data held out for validation, in [0, 1) (default 0.05)\n"
     "  --batch-logical N    images per optimizer step (default 1000)\n"
     "  --batch-physical N   images per graph evaluation; divides the logical batch\n"
-    "                       (default 500 for mnist-fc, 100 for mnist-cnn)\n"
+    "                       (default: the logical batch for mnist-fc, 100 for mnist-cnn)\n"
     "  --optimizer NAME     adamw or sgd (default adamw)\n"
     "  --lr F               learning rate (default: the optimizer's, 0.001)\n"
     "  --init NAME          initial weights: normal (N(0, S), ggml's example) or glorot\n"
@@ -75,7 +75,7 @@ int main(int argc, char ** argv) {
         return fail("unknown architecture '" + arch + "' (expected mnist-fc or mnist-cnn)");
     }
     if (opts.batch_physical == 0) {
-        opts.batch_physical = mnist_default_batch_physical(arch);
+        opts.batch_physical = mnist_default_batch_physical(arch, opts.batch_logical);
     }
     if (!output_dir_writable(fname_out)) {
         return fail(fname_out + ": the output directory does not exist or is not writable");
