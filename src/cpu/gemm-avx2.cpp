@@ -1,5 +1,6 @@
 // AVX2 + FMA GEMM kernel: a 16 x 6 tile of C in 12 ymm accumulators (two vectors of A per k,
-// six broadcasts of B), leaving registers for the A vectors and one broadcast.
+// six broadcasts of B), leaving registers for the A vectors and one broadcast. Like the AVX-512
+// kernels it skips the steps at which one packed panel is zero (see gemm_steps).
 
 #include "cpu/gemm.h"
 
@@ -13,25 +14,47 @@ namespace {
 
 struct avx2_kernel : gemm_generic_packing<16, 6> {
     static constexpr int64_t MC = 256, KC = 256, NC = 6 * 256;
+    static constexpr bool    SKIPS_ZEROS = true;
 
     static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, const gemm_tile_dst & d) {
+        tile<false>(kc, nullptr, a, b, d);
+    }
+    static void micro_steps(int64_t n, const uint16_t * steps, const float * __restrict a, const float * __restrict b,
+                            const gemm_tile_dst & d) {
+        tile<true>(n, steps, a, b, d);
+    }
+    static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<MR>(panel, kc, s, p); }
+    static void scan_b(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<NR>(panel, kc, s, p); }
+
+    // kc steps of the packed panels, or with STEPS the kc steps listed in steps.
+    template <bool STEPS>
+    static void tile(int64_t kc, const uint16_t * steps, const float * __restrict a, const float * __restrict b,
+                     const gemm_tile_dst & d) {
         __m256 c0[NR], c1[NR];
 #pragma GCC unroll 6
         for (int j = 0; j < NR; ++j) {
             c0[j] = _mm256_setzero_ps();
             c1[j] = _mm256_setzero_ps();
         }
-        for (int64_t k = 0; k < kc; ++k) {
-            const __m256 a0 = _mm256_load_ps(a);
-            const __m256 a1 = _mm256_load_ps(a + 8);
+        for (int64_t t = 0; t < kc; ++t) {
+            const float * ak = a;
+            const float * bk = b;
+            if (STEPS) {
+                ak = a + steps[t] * MR;
+                bk = b + steps[t] * NR;
+            }
+            const __m256 a0 = _mm256_load_ps(ak);
+            const __m256 a1 = _mm256_load_ps(ak + 8);
 #pragma GCC unroll 6
             for (int j = 0; j < NR; ++j) {
-                const __m256 bj = _mm256_broadcast_ss(b + j);
+                const __m256 bj = _mm256_broadcast_ss(bk + j);
                 c0[j] = _mm256_fmadd_ps(a0, bj, c0[j]);
                 c1[j] = _mm256_fmadd_ps(a1, bj, c1[j]);
             }
-            a += MR;
-            b += NR;
+            if (!STEPS) {
+                a += MR;
+                b += NR;
+            }
         }
         if (d.mr == MR && !d.rows) {
 #pragma GCC unroll 6

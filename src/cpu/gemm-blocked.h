@@ -108,6 +108,27 @@ struct gemm_steps {
     bool worth_skipping(int64_t p, int64_t kc) const { return count[p] < kc - kc / 16; }
 };
 
+// scan_a/scan_b for kernels without a vector version: lists the steps of a packed panel W floats
+// wide that hold a nonzero (NaN counts as one) and records whether the panel is finite.
+template <int W>
+void gemm_scan_panel(const float * panel, int64_t kc, gemm_steps & s, int64_t p) {
+    uint16_t * idx    = s.idx + p * s.kc;
+    int32_t    n      = 0;
+    bool       finite = true;
+    for (int64_t k = 0; k < kc; ++k) {
+        bool nonzero = false;
+        for (int i = 0; i < W; ++i) {
+            const float x = panel[k * W + i];
+            nonzero |= x != 0.0f;     // NaN too
+            finite &= x - x == 0.0f; // not for inf or NaN
+        }
+        idx[n] = (uint16_t) k;
+        n += nonzero;
+    }
+    s.count[p]  = n;
+    s.finite[p] = finite;
+}
+
 // MR, NR and packing for kernels with no packing of their own.
 template <int MR_, int NR_>
 struct gemm_generic_packing {
@@ -156,6 +177,8 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
     // that can read rows of A in place (contiguous along i) skips it.
     const bool direct_a = Kern::DIRECT_A && g.a_si == 1 && n1 - n0 <= 2 * NR;
 
+    // (dense operands skip the scans: they would find nothing to skip)
+    const bool skip_zeros = Kern::SKIPS_ZEROS && g.scan_zeros;
     gemm_steps sa{}, sb{};
     if constexpr (Kern::SKIPS_ZEROS) {
         const cgml_gemm_kernel desc = {MR, NR, Kern::MC, Kern::KC, Kern::NC, 1.0f, true, nullptr};
@@ -171,14 +194,18 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
             const int64_t kc = gb_min(kcb, K - pc);
             Kern::pack_b(g, pc, kc, jc, nc, pb);
             if constexpr (Kern::SKIPS_ZEROS) {
-                for (int64_t q = 0; q * NR < nc; ++q) Kern::scan_b(pb + q * NR * kc, kc, sb, q);
+                if (skip_zeros) {
+                    for (int64_t q = 0; q * NR < nc; ++q) Kern::scan_b(pb + q * NR * kc, kc, sb, q);
+                }
             }
             for (int64_t ic = m0; ic < m1; ic += Kern::MC) {
                 const int64_t mc = gb_min(Kern::MC, m1 - ic);
                 if (!direct_a) {
                     Kern::pack_a(g, ic, mc, pc, kc, pa);
                     if constexpr (Kern::SKIPS_ZEROS) {
-                        for (int64_t q = 0; q * MR < mc; ++q) Kern::scan_a(pa + q * MR * kc, kc, sa, q);
+                        if (skip_zeros) {
+                            for (int64_t q = 0; q * MR < mc; ++q) Kern::scan_a(pa + q * MR * kc, kc, sa, q);
+                        }
                     }
                 }
                 for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -194,18 +221,20 @@ void gemm_blocked(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, 
                             }
                         }
                         if constexpr (Kern::SKIPS_ZEROS) {
-                            // the shorter list of the two panels whose partner is finite
-                            const int64_t pa_i = ir / MR, pb_j = jr / NR;
-                            const gemm_steps * use = nullptr;
-                            if (sa.finite[pa_i] && sb.worth_skipping(pb_j, kc)) use = &sb;
-                            if (sb.finite[pb_j] && sa.worth_skipping(pa_i, kc) &&
-                                (!use || sa.count[pa_i] < sb.count[pb_j])) {
-                                use = &sa;
-                            }
-                            if (use) {
-                                const int64_t p = use == &sa ? pa_i : pb_j;
-                                Kern::micro_steps(use->count[p], use->idx + p * use->kc, pa + ir * kc, pb + jr * kc, d);
-                                continue;
+                            if (skip_zeros) {
+                                // the shorter list of the two panels whose partner is finite
+                                const int64_t pa_i = ir / MR, pb_j = jr / NR;
+                                const gemm_steps * use = nullptr;
+                                if (sa.finite[pa_i] && sb.worth_skipping(pb_j, kc)) use = &sb;
+                                if (sb.finite[pb_j] && sa.worth_skipping(pa_i, kc) &&
+                                    (!use || sa.count[pa_i] < sb.count[pb_j])) {
+                                    use = &sa;
+                                }
+                                if (use) {
+                                    const int64_t p = use == &sa ? pa_i : pb_j;
+                                    Kern::micro_steps(use->count[p], use->idx + p * use->kc, pa + ir * kc, pb + jr * kc, d);
+                                    continue;
+                                }
                             }
                         }
                         Kern::micro(kc, pa + ir * kc, pb + jr * kc, d);

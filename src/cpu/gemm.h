@@ -30,6 +30,8 @@ struct cgml_gemm_args {
     float *       C; int64_t ldc;
     // internal: element (i, j) of C at C[i*ldc + j] instead (a product computed transposed)
     bool c_rows = false;
+    // internal: operands with enough zeros that the kernels look for zero steps (see gemm_steps)
+    bool scan_zeros = false;
 };
 
 enum cgml_gemm_isa {
