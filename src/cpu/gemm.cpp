@@ -107,7 +107,7 @@ static size_t kernel_floats(const cgml_gemm_kernel & kern, int64_t M, int64_t N,
     const int64_t kc = min64(kern.kc, K);
     const int64_t mc = min64(kern.mc, round_up(M, kern.mr));
     const int64_t nc = min64(kern.nc, round_up(N, kern.nr)) + kern.nr; // a block's last panel may be partial
-    return (size_t) (round_up(mc * kc, 16) + round_up(nc * kc, 16)) + cgml_gemm_steps_for(kern, M, N, K).bytes / sizeof(float);
+    return (size_t) (round_up(mc * kc, 16) + round_up(nc * kc, 16)) + cgml_gemm_steps_for(kern.mr, kern.nr, kern.mc, kern.kc, kern.nc, M, N, K).bytes / sizeof(float);
 }
 
 size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K) {
@@ -217,13 +217,14 @@ static cgml_gemm_args orient_for_zeros(const cgml_gemm_args & g, bool & sparse_b
     if (za < 0.1 && zb < 0.1) return g;
     cgml_gemm_args t = g;
     t.scan_zeros = true;
-    if (za > zb && g.N >= 64) {
+    const bool transpose = za > zb && g.N >= 64;
+    if (transpose) {
         t.M = g.N; t.N = g.M;
         t.A = g.B; t.a_si = g.b_sj; t.a_sk = g.b_sk;
         t.B = g.A; t.b_sk = g.a_sk; t.b_sj = g.a_si;
         t.c_rows = !g.c_rows;
     }
-    sparse_b = (t.B == g.B ? zb : za) >= 0.1;
+    sparse_b = (transpose ? za : zb) >= 0.1;
     return t;
 }
 

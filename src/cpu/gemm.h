@@ -13,9 +13,9 @@
 // element (i, j) of C is C[i + j*ldc] (strides in floats; transposed operands are handled
 // while packing, never copied whole). C is overwritten.
 //
-// The AVX-512 kernel skips the steps of k where a packed panel of one operand is zero (see
-// gemm_steps in gemm-blocked.h); when A is the operand with more zeros, it computes Cᵀ = BᵀAᵀ so
-// that the zeros fall in the narrow panels of B, where whole steps are zero more often.
+// The AVX-512 and AVX2 kernels skip the steps of k where a packed panel of one operand is zero
+// (see gemm_steps in gemm-blocked.h); when A is the operand with more zero steps, the product is
+// computed as Cᵀ = BᵀAᵀ so that they fall in the narrow panels of B, where they are found.
 //
 // The kernel (AVX-512, AVX2+FMA or portable) is chosen at run time from the CPU's features;
 // tests and benchmarks may force one with cgml_gemm_force_isa.
@@ -70,8 +70,8 @@ struct cgml_gemm_kernel {
     float efficiency;   // relative speed on full tiles, for choosing between tiles
     bool  skips_zeros;  // skips zero steps of panels (see gemm_steps)
     // Computes C[m0:m1, n0:n1] with packing buffers pa (mc*kc floats) and pb (kc*nc floats),
-    // both 64-byte aligned, and steps (cgml_gemm_steps_bytes for the blocks' panels) for the
-    // kernels that skip zero steps. m0 is a multiple of mr.
+    // both 64-byte aligned, and steps (laid out by cgml_gemm_steps_for) for the kernels that
+    // skip zero steps. m0 is a multiple of mr.
     void (*block)(const cgml_gemm_args & g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float * pa, float * pb,
                   void * steps);
 };
@@ -83,12 +83,14 @@ struct cgml_gemm_steps_layout {
     size_t  bytes;
 };
 
-inline cgml_gemm_steps_layout cgml_gemm_steps_for(const cgml_gemm_kernel & kern, int64_t M, int64_t N, int64_t K) {
+// mr, nr, mc, kc, nc: the tile and cache blocks of the kernel (cgml_gemm_kernel).
+inline cgml_gemm_steps_layout cgml_gemm_steps_for(int mr, int nr, int64_t mc, int64_t kc, int64_t nc, int64_t M, int64_t N,
+                                                  int64_t K) {
     auto up = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
     cgml_gemm_steps_layout l;
-    l.kc       = K < kern.kc ? K : kern.kc;
-    l.a_panels = (M < kern.mc ? up(M, kern.mr) : kern.mc) / kern.mr + 1;
-    l.b_panels = (N < kern.nc ? up(N, kern.nr) : kern.nc) / kern.nr + 1;
+    l.kc       = K < kc ? K : kc;
+    l.a_panels = (M < mc ? up(M, mr) : mc) / mr + 1;
+    l.b_panels = (N < nc ? up(N, nr) : nc) / nr + 1;
     const size_t per_panel = (size_t) l.kc * sizeof(uint16_t) + sizeof(int32_t) + 1;
     l.bytes = ((size_t) (l.a_panels + l.b_panels) * per_panel + 2 * 64 + 63) / 64 * 64;
     return l;
