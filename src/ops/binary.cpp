@@ -156,13 +156,7 @@ bool ggml_add_relu_fusable(const ggml_tensor * add, const ggml_tensor * relu) {
     // it writes while other elements of the inputs are still to be read: only its own result's
     // memory, or memory the inputs do not use, is safe.
     if (relu->data == add->data) return true;
-    auto overlaps = [&](const ggml_tensor * t) {
-        const char * lo = (const char *) t->data;
-        const char * hi = lo + ggml_nbytes(t);
-        const char * r  = (const char *) relu->data;
-        return r < hi && lo < r + ggml_nbytes(relu);
-    };
-    return !overlaps(a) && !overlaps(b);
+    return !ggml_fused_memory_overlaps(relu, a) && !ggml_fused_memory_overlaps(relu, b);
 }
 
 void ggml_add_relu_forward(const ggml_compute_params * params, ggml_tensor * add, ggml_tensor * relu) {

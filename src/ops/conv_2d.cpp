@@ -282,12 +282,6 @@ bool is_output_of(const ggml_tensor * t, const int64_t * kernel_ne, const int64_
     return t->ne[0] == sh.OW && t->ne[1] == sh.OH && t->ne[2] == sh.OC && t->ne[3] == sh.N;
 }
 
-bool memory_overlaps(const ggml_tensor * a, const ggml_tensor * b) {
-    const char * a0 = (const char *) a->data;
-    const char * b0 = (const char *) b->data;
-    return a0 < b0 + ggml_nbytes(b) && b0 < a0 + ggml_nbytes(a);
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +315,7 @@ bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i) {
         return false;
     }
     // The ReLU's result is written while the convolution still reads its input and the bias.
-    return !memory_overlaps(relu, conv->src[1]) && !memory_overlaps(relu, bias);
+    return !ggml_fused_memory_overlaps(relu, conv->src[1]) && !ggml_fused_memory_overlaps(relu, bias);
 }
 
 void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_tensor * conv, ggml_tensor * relu) {

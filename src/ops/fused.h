@@ -7,6 +7,13 @@
 
 #include "core/ggml-impl.h"
 
+// Whether the memory of a and b overlaps: a fused pass may not write over what it still reads.
+inline bool ggml_fused_memory_overlaps(const ggml_tensor * a, const ggml_tensor * b) {
+    const char * a0 = (const char *) a->data;
+    const char * b0 = (const char *) b->data;
+    return a0 < b0 + ggml_nbytes(b) && b0 < a0 + ggml_nbytes(a);
+}
+
 // An ADD (bias, or any broadcast) whose result a ReLU reads next, both F32 and contiguous.
 bool ggml_add_relu_fusable(const ggml_tensor * add, const ggml_tensor * relu);
 
