@@ -6,6 +6,7 @@
 
 #include "backend-test-helpers.h"
 #include "backend/backend-impl.h"
+#include "cpu/kernel-table.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
@@ -65,15 +66,15 @@ ggml_status test_backend_compute(ggml_backend_t, ggml_cgraph * g) {
     std::vector<uint8_t> work;
     for (int i = 0; i < g->n_nodes; ++i) {
         ggml_tensor * node = g->nodes[i];
-        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-        if (node->op == GGML_OP_NONE || ggml_op_is_view(node->op) || !traits->forward) continue;
+        if (ggml_node_computes_nothing(node)) continue;
+        const cpu_kernel * kernel = ggml_cpu_kernel_of(node->op);
         bool ok = own_memory(node);
         for (int s = 0; s < GGML_MAX_SRC; ++s) ok = ok && (!node->src[s] || own_memory(node->src[s]));
         if (!ok) g_test_bad_memory++;
-        const size_t wsize = traits->work_size ? traits->work_size(node, 1) : 0;
+        const size_t wsize = kernel->work_size ? kernel->work_size(node, 1) : 0;
         if (work.size() < wsize) work.resize(wsize);
         ggml_compute_params params = {0, 1, work.data(), wsize, [](void *) {}, nullptr};
-        traits->forward(&params, node);
+        kernel->run(&params, node);
         g_test_nodes_computed++;
     }
     return GGML_STATUS_SUCCESS;

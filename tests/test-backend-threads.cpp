@@ -5,7 +5,7 @@
 
 #include "backend-test-helpers.h"
 #include "cpu/threadpool.h"
-#include "ops/fused.h"
+#include "cpu/fused.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"

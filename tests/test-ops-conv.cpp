@@ -11,7 +11,7 @@
 #include "core/ggml-impl.h"
 #include "cpu/gemm.h"
 #include "ggml-cpu.h"
-#include "ops/fused.h"
+#include "cpu/fused.h"
 
 #include <cfloat>
 #include <cmath>

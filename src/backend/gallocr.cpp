@@ -80,17 +80,6 @@ struct tensor_plan {
     bool   holds      = false;    // currently owns its range (freed when the last use is done)
 };
 
-// Ops whose kernels may write their result over a source of the same layout.
-bool op_can_run_in_place(ggml_op op) {
-    switch (op) {
-        case GGML_OP_ADD: case GGML_OP_ADD1: case GGML_OP_SUB: case GGML_OP_MUL: case GGML_OP_DIV:
-        case GGML_OP_SQR: case GGML_OP_SQRT: case GGML_OP_LOG: case GGML_OP_SCALE: case GGML_OP_UNARY:
-            return true;
-        default:
-            return false;
-    }
-}
-
 // Tensors whose contents the caller may still need: never overwritten by an in-place op.
 bool must_keep(const ggml_tensor * t) {
     return t->flags & (GGML_TENSOR_FLAG_INPUT | GGML_TENSOR_FLAG_OUTPUT | GGML_TENSOR_FLAG_PARAM);
@@ -148,7 +137,7 @@ struct ggml_gallocr {
     // Gives node the memory of a source it may overwrite, if any.
     bool try_in_place(ggml_tensor * node) {
         tensor_plan & np = plan_of(node);
-        if (np.planned || node->view_src || !places(node) || !op_can_run_in_place(node->op)) return false;
+        if (np.planned || node->view_src || !places(node) || !ggml_get_op_facts(node->op).may_run_in_place) return false;
         for (int s = 0; s < GGML_MAX_SRC; ++s) {
             ggml_tensor * parent = node->src[s];
             if (!parent || parent->op == GGML_OP_NONE || !ggml_backend_same_layout(node, parent)) continue;

@@ -37,10 +37,7 @@ struct sched_split {
     std::vector<sched_substitution> subs;   // sources redirected to the copies
 };
 
-bool node_is_computed(const ggml_tensor * node) {
-    if (node->op == GGML_OP_NONE || ggml_op_is_view(node->op) || ggml_is_empty(node)) return false;
-    return ggml_get_op_traits(node->op)->forward != nullptr;
-}
+bool node_is_computed(const ggml_tensor * node) { return !ggml_node_computes_nothing(node); }
 
 ggml_tensor * memory_owner(ggml_tensor * t) { return t->view_src ? t->view_src : t; }
 

@@ -12,28 +12,6 @@ static size_t slot_of(const ggml_cgraph * g, const ggml_tensor * t) {
     return i;
 }
 
-// Sources whose value does not influence the result's value through a differentiable path.
-static bool src_is_not_differentiable(const ggml_tensor * node, int isrc) {
-    switch (node->op) {
-        case GGML_OP_IM2COL:
-        case GGML_OP_IM2COL_BACK:
-            return isrc == 0; // only the kernel's shape is used
-        case GGML_OP_CPY:
-            return isrc == 1; // the destination is overwritten
-        case GGML_OP_CROSS_ENTROPY_LOSS:
-        case GGML_OP_CROSS_ENTROPY_LOSS_BACK:
-            return isrc == 1; // labels
-        case GGML_OP_POOL_2D_BACK:
-            return isrc == 1;
-        case GGML_OP_UNARY: {
-            const ggml_unary_op u = ggml_get_unary_op(node);
-            return u == GGML_UNARY_OP_SGN || u == GGML_UNARY_OP_STEP; // piecewise constant
-        }
-        default:
-            return false;
-    }
-}
-
 void ggml_backward_step::add(int isrc, ggml_tensor * contribution) const {
     GGML_ASSERT(isrc >= 0 && isrc < GGML_MAX_SRC && needs[isrc]);
     ggml_tensor * src = node->src[isrc];
@@ -78,7 +56,7 @@ void ggml_build_backward_expand(ggml_context * ctx, ggml_cgraph * g, ggml_tensor
         bool needed = node->flags & (GGML_TENSOR_FLAG_PARAM | GGML_TENSOR_FLAG_LOSS);
         for (int j = 0; j < GGML_MAX_SRC && !needed; ++j) {
             const ggml_tensor * s = node->src[j];
-            needed = s && !src_is_not_differentiable(node, j) && needs_grad[slot_of(g, s)];
+            needed = s && !ggml_op_src_is_not_differentiable(node, j) && needs_grad[slot_of(g, s)];
         }
         if (!needed) continue;
         if (node->view_src && !ggml_op_is_view(node->op) && node->op != GGML_OP_CPY && node->op != GGML_OP_NONE) {
@@ -110,7 +88,7 @@ void ggml_build_backward_expand(ggml_context * ctx, ggml_cgraph * g, ggml_tensor
         bool any = false;
         for (int j = 0; j < GGML_MAX_SRC; ++j) {
             const ggml_tensor * src = node->src[j];
-            step.needs[j] = src && !src_is_not_differentiable(node, j) && needs_grad[slot_of(g, src)];
+            step.needs[j] = src && !ggml_op_src_is_not_differentiable(node, j) && needs_grad[slot_of(g, src)];
             any = any || step.needs[j];
         }
         if (!any) continue;

@@ -2,12 +2,18 @@
 
 // Internal interfaces shared by the core, the operators and the backends. Not installed.
 //
-// How an operator is put together (one file per op family in src/ops/):
-//   - a public constructor (ggml_add, ...) that checks shapes with ggml_check_op and builds the
-//     result tensor with ggml_new_op_tensor;
-//   - a reference CPU kernel: void forward(const ggml_compute_params *, ggml_tensor * dst);
-//   - where the op is differentiable, a gradient rule: void backward(ggml_backward_step &);
-//   - a ggml_op_traits entry registered in src/ops/registry.cpp.
+// Layers (docs/ARCHITECTURE.md): src/core (tensors, graphs, autodiff, the fusion matcher) <-
+// src/ops (operator definitions) <- src/backend (devices, buffers, allocator, scheduler) <- one
+// folder per backend (src/cpu, ...) holding that backend's kernels. Operators know no backend.
+//
+// Adding an operator touches:
+//   - its op file in src/ops/: the public constructor (checks shapes with GGML_CHECK_OP, builds
+//     the result with ggml_new_op_tensor), the gradient rule where differentiable
+//     (void backward(ggml_backward_step &)) and its ggml_op_traits object;
+//   - the op list in src/ops/registry.cpp: one line with the op's facts (view, in place, sources
+//     that are not differentiable), which the allocator, autodiff and backends all read;
+//   - one kernel file per backend that runs it, and that backend's kernel table (for the CPU:
+//     src/cpu/kernels/ and src/cpu/kernel-table.cpp).
 
 #include "ggml.h"
 
@@ -177,16 +183,35 @@ typedef void   (*ggml_forward_fn)(const ggml_compute_params * params, ggml_tenso
 typedef void   (*ggml_backward_fn)(const ggml_backward_step & step);
 typedef size_t (*ggml_work_size_fn)(const ggml_tensor * dst, int n_threads);
 
+// What an operator is, independent of any backend: its names and its gradient rule.
 struct ggml_op_traits {
-    const char *      name;      // "ADD"
-    const char *      symbol;    // "x+y"
-    ggml_forward_fn   forward;   // reference CPU kernel; NULL for ops that only reinterpret memory
-    ggml_backward_fn  backward;  // NULL when not differentiable
-    ggml_work_size_fn work_size; // NULL when no scratch is needed
-    bool              parallel;  // forward splits its work by (ith, nth)
+    const char *     name;     // "ADD"
+    const char *     symbol;   // "x+y"
+    ggml_backward_fn backward; // NULL when not differentiable
 };
 
 const ggml_op_traits * ggml_get_op_traits(ggml_op op);
 
+// Whether op is in the op list (an enum value of ggml.h that this library implements).
+bool ggml_op_is_defined(ggml_op op);
+
+// Facts about an op that the allocator, autodiff, the scheduler and every backend read; they are
+// listed once, in the op list of src/ops/registry.cpp.
+struct ggml_op_facts {
+    bool    is_view;          // only reinterprets its source's memory (views, reshapes, permutes)
+    bool    may_run_in_place; // a kernel may write its result over a source of the same layout
+    uint8_t non_diff_srcs;    // bit i: src i gets no gradient through this op
+};
+
+const ggml_op_facts & ggml_get_op_facts(ggml_op op);
+
 // True for ops that only reinterpret their source's memory (views, reshapes, permutes).
 bool ggml_op_is_view(ggml_op op);
+
+// Whether src isrc of node receives no gradient through it (op facts, and the piecewise-constant
+// unary ops, whose derivative is zero almost everywhere).
+bool ggml_op_src_is_not_differentiable(const ggml_tensor * node, int isrc);
+
+// Nodes that compute nothing on any backend: leaves, views and empty tensors. The one test the
+// scheduler and every backend's executor use.
+bool ggml_node_computes_nothing(const ggml_tensor * node);

@@ -1,7 +1,7 @@
 #pragma once
 
 // Direct 2-D convolution kernels with unit stride on the CPU, for F32 images whose rows are
-// contiguous. The conv_2d operators (src/ops/conv_2d.cpp) use them for the forward pass, the
+// contiguous. The conv_2d operators (src/cpu/kernels/conv_2d.cpp) use them for the forward pass, the
 // input gradient (a correlation with the flipped kernel) and the kernel gradient, and keep
 // their plain loops for everything else (and for tests, via cgml_gemm_force_isa).
 //

@@ -2,6 +2,7 @@
 
 #include "backend/backend-impl.h"
 #include "cpu/graph-exec.h"
+#include "cpu/kernel-table.h"
 #include "ggml-cpu.h"
 
 #include <memory>
@@ -54,8 +55,8 @@ ggml_backend_t cpu_dev_init_backend(ggml_backend_dev_t, const char *) { return g
 
 ggml_backend_buffer_type_t cpu_dev_get_buffer_type(ggml_backend_dev_t) { return ggml_backend_cpu_buffer_type(); }
 
-// Every op has a CPU kernel: the CPU is where the scheduler falls back to.
-bool cpu_dev_supports_op(ggml_backend_dev_t, const ggml_tensor *) { return true; }
+// Answered from the kernel table: nodes computing nothing, and nodes a CPU kernel supports.
+bool cpu_dev_supports_op(ggml_backend_dev_t, const ggml_tensor * op) { return ggml_cpu_supports_node(op); }
 
 bool cpu_dev_supports_buft(ggml_backend_dev_t, ggml_backend_buffer_type_t buft) { return ggml_backend_buft_is_host(buft); }
 

@@ -1,16 +1,23 @@
 // The CPU graph executor: one pool dispatch per graph; all threads walk the nodes together.
 
 #include "cpu/graph-exec.h"
-#include "ops/fused.h"
+#include "cpu/fused.h"
+#include "cpu/kernel-table.h"
 
 #include <climits>
 #include <memory>
 #include <mutex>
 
-// Nodes with nothing to compute: leaves, views (which only reinterpret memory) and empty tensors.
-static bool node_is_computed(const ggml_tensor * node) {
-    if (node->op == GGML_OP_NONE || ggml_op_is_view(node->op) || ggml_is_empty(node)) return false;
-    return ggml_get_op_traits(node->op)->forward != nullptr;
+// Whether the CPU runs a kernel for node: views, leaves and empty tensors compute nothing.
+static bool node_is_computed(const ggml_tensor * node) { return !ggml_node_computes_nothing(node); }
+
+// The node's kernel; a node the CPU cannot run is an error of whoever placed it here.
+static const cpu_kernel * kernel_for(const ggml_tensor * node) {
+    const cpu_kernel * k = ggml_cpu_kernel_of(node->op);
+    if (!ggml_cpu_kernel_supports(k, node)) {
+        GGML_ABORT("CPU backend: no kernel for op %s of node '%s'", ggml_op_desc(node), node->name);
+    }
+    return k;
 }
 
 size_t ggml_cpu_graph_work_size(const ggml_cgraph * graph, int n_threads) {
@@ -18,9 +25,9 @@ size_t ggml_cpu_graph_work_size(const ggml_cgraph * graph, int n_threads) {
     for (int i = 0; i < graph->n_nodes; ++i) {
         const ggml_tensor * node = graph->nodes[i];
         if (!node_is_computed(node)) continue;
-        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-        if (!traits->work_size) continue;
-        const size_t size = traits->work_size(node, traits->parallel ? n_threads : 1);
+        const cpu_kernel * kernel = kernel_for(node);
+        if (!kernel->work_size) continue;
+        const size_t size = kernel->work_size(node, kernel->parallel ? n_threads : 1);
         if (size > max_size) max_size = size;
     }
     return max_size;
@@ -72,7 +79,7 @@ int64_t node_work(const ggml_tensor * node) {
     return work;
 }
 
-// A run of nodes computed as one (ops/fused.h): none, a bias ADD and its ReLU, or a convolution,
+// A run of nodes computed as one (cpu/fused.h): none, a bias ADD and its ReLU, or a convolution,
 // pooling, bias and ReLU; last is the run's last node.
 struct fusion {
     enum kind_t { NONE, ADD_RELU, CONV_POOL_BIAS_RELU } kind = NONE;
@@ -94,11 +101,11 @@ fusion fusion_at(const ggml_cgraph * graph, int i) {
 
 int fusion_length(const fusion & f) { return f.kind == fusion::CONV_POOL_BIAS_RELU ? 4 : f.kind == fusion::ADD_RELU ? 2 : 1; }
 
-void run_node(const ggml_compute_params * params, const ggml_op_traits * traits, ggml_tensor * node, const fusion & f) {
+void run_node(const ggml_compute_params * params, const cpu_kernel * kernel, ggml_tensor * node, const fusion & f) {
     switch (f.kind) {
         case fusion::ADD_RELU:            ggml_add_relu_forward(params, node, f.last); break;
         case fusion::CONV_POOL_BIAS_RELU: ggml_conv_pool_bias_relu_forward(params, node, f.last); break;
-        default:                          traits->forward(params, node); break;
+        default:                          kernel->run(params, node); break;
     }
 }
 
@@ -122,11 +129,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
     for (int i = 0; i < job->graph->n_nodes; ++i) {
         ggml_tensor * node = job->graph->nodes[i];
         if (!node_is_computed(node)) continue;
-        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
+        const cpu_kernel * kernel = kernel_for(node);
         // a run of nodes fused into one is computed as its first node
         const fusion f = fusion_at(job->graph, i);
         i += fusion_length(f) - 1;
-        const bool split = nth > 1 && traits->parallel && node_work(node) > SERIAL_MAX_WORK;
+        const bool split = nth > 1 && kernel->parallel && node_work(node) > SERIAL_MAX_WORK;
         if (split ? ran_any : ran_split) {
             ++n_barriers;
             if (aborted && job->stop_from_barrier.load(std::memory_order_relaxed) > n_barriers) {
@@ -141,11 +148,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         if (split) {
             if (stopped) continue;
             ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
-            run_node(&params, traits, node, f);
+            run_node(&params, kernel, node, f);
         } else if (ith == 0) {
             if (aborted) continue;
             ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
-            run_node(&params, traits, node, f);
+            run_node(&params, kernel, node, f);
         }
         if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
             aborted = true;

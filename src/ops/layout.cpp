@@ -143,7 +143,7 @@ extern const ggml_op_traits ggml_op_traits_view;
 extern const ggml_op_traits ggml_op_traits_permute;
 extern const ggml_op_traits ggml_op_traits_transpose;
 
-const ggml_op_traits ggml_op_traits_reshape   = {"RESHAPE", "reshape(x)", nullptr, reshape_backward, nullptr, false};
-const ggml_op_traits ggml_op_traits_view      = {"VIEW", "view(x)", nullptr, view_backward, nullptr, false};
-const ggml_op_traits ggml_op_traits_permute   = {"PERMUTE", "permute(x)", nullptr, permute_backward, nullptr, false};
-const ggml_op_traits ggml_op_traits_transpose = {"TRANSPOSE", "transpose(x)", nullptr, transpose_backward, nullptr, false};
+const ggml_op_traits ggml_op_traits_reshape   = {"RESHAPE", "reshape(x)", reshape_backward};
+const ggml_op_traits ggml_op_traits_view      = {"VIEW", "view(x)", view_backward};
+const ggml_op_traits ggml_op_traits_permute   = {"PERMUTE", "permute(x)", permute_backward};
+const ggml_op_traits ggml_op_traits_transpose = {"TRANSPOSE", "transpose(x)", transpose_backward};

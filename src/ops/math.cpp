@@ -26,21 +26,6 @@ static ggml_tensor * scale_impl(ggml_context * ctx, ggml_tensor * a, float s, bo
 ggml_tensor * ggml_scale(ggml_context * ctx, ggml_tensor * a, float s) { return scale_impl(ctx, a, s, false); }
 ggml_tensor * ggml_scale_inplace(ggml_context * ctx, ggml_tensor * a, float s) { return scale_impl(ctx, a, s, true); }
 
-static void sqr_forward(const ggml_compute_params * p, ggml_tensor * dst) {
-    ggml_map_unary(p, dst, dst->src[0], [](float x) { return x * x; });
-}
-static void sqrt_forward(const ggml_compute_params * p, ggml_tensor * dst) {
-    ggml_map_unary(p, dst, dst->src[0], [](float x) { return std::sqrt(x); });
-}
-static void log_forward(const ggml_compute_params * p, ggml_tensor * dst) {
-    ggml_map_unary(p, dst, dst->src[0], [](float x) { return std::log(x); });
-}
-static void scale_forward(const ggml_compute_params * p, ggml_tensor * dst) {
-    const float s = ggml_get_op_params_f32(dst, 0);
-    const float b = ggml_get_op_params_f32(dst, 1);
-    ggml_map_unary(p, dst, dst->src[0], [s, b](float x) { return s * x + b; });
-}
-
 static void sqr_backward(const ggml_backward_step & s) {
     if (s.needs[0]) s.add(0, ggml_scale(s.ctx, ggml_mul(s.ctx, s.grad, s.node->src[0]), 2.0f));
 }
@@ -60,7 +45,7 @@ extern const ggml_op_traits ggml_op_traits_sqrt;
 extern const ggml_op_traits ggml_op_traits_log;
 extern const ggml_op_traits ggml_op_traits_scale;
 
-const ggml_op_traits ggml_op_traits_sqr   = {"SQR",   "x^2",    sqr_forward,   sqr_backward,   nullptr, true};
-const ggml_op_traits ggml_op_traits_sqrt  = {"SQRT",  "√x", sqrt_forward, sqrt_backward,  nullptr, true};
-const ggml_op_traits ggml_op_traits_log   = {"LOG",   "log(x)", log_forward,   log_backward,   nullptr, true};
-const ggml_op_traits ggml_op_traits_scale = {"SCALE", "x*v",    scale_forward, scale_backward, nullptr, true};
+const ggml_op_traits ggml_op_traits_sqr = {"SQR", "x^2", sqr_backward};
+const ggml_op_traits ggml_op_traits_sqrt = {"SQRT", "√x", sqrt_backward};
+const ggml_op_traits ggml_op_traits_log = {"LOG", "log(x)", log_backward};
+const ggml_op_traits ggml_op_traits_scale = {"SCALE", "x*v", scale_backward};

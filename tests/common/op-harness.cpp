@@ -3,6 +3,7 @@
 #include "op-harness.h"
 
 #include "core/ggml-impl.h"
+#include "cpu/kernel-table.h"
 
 #include <cmath>
 #include <condition_variable>
@@ -69,17 +70,17 @@ const ggml_tensor * base_of(const ggml_tensor * t) { return t->view_src ? t->vie
 } // namespace
 
 static void run_node(ggml_tensor * node, int n_threads) {
-    const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-    if (!traits->forward || ggml_is_empty(node)) return;
-    const int nth = traits->parallel ? n_threads : 1;
-    const size_t wsize = traits->work_size ? traits->work_size(node, nth) : 0;
+    if (ggml_node_computes_nothing(node)) return;
+    const cpu_kernel * kernel = ggml_cpu_kernel_of(node->op);
+    const int nth = kernel->parallel ? n_threads : 1;
+    const size_t wsize = kernel->work_size ? kernel->work_size(node, nth) : 0;
     std::vector<char> work(wsize + 64);
     void * wdata = (void *) (((uintptr_t) work.data() + 63) & ~(uintptr_t) 63);
 
     barrier bar(nth);
     auto body = [&](int ith) {
         ggml_compute_params params = {ith, nth, wsize ? wdata : nullptr, wsize, &barrier::wait, &bar};
-        traits->forward(&params, node);
+        kernel->run(&params, node);
     };
     if (nth == 1) {
         body(0);
@@ -143,9 +144,8 @@ static bool run_graph_compare_threads(ggml_cgraph * graph) {
     bool ok = true;
     for (int i = 0; i < ggml_graph_n_nodes(graph); ++i) {
         ggml_tensor * node = ggml_graph_node(graph, i);
-        const ggml_op_traits * traits = ggml_get_op_traits(node->op);
-        if (!traits->forward || ggml_is_empty(node)) continue;
-        if (!traits->parallel) {
+        if (ggml_node_computes_nothing(node)) continue;
+        if (!ggml_cpu_kernel_of(node->op)->parallel) {
             run_node(node, 1);
             continue;
         }
