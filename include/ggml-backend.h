@@ -173,7 +173,10 @@ typedef struct ggml_backend_sched * ggml_backend_sched_t;
 typedef bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor * t, bool ask, void * user_data);
 
 // backends[0] has the highest priority; the last backend must be a CPU. bufts may be NULL (each
-// backend's default buffer type). parallel and op_offload are accepted and ignored.
+// backend's default buffer type). op_offload: an op whose weights are in host memory of the CPU
+// goes to the first higher-priority backend that supports it and asks for it (offload_op).
+// parallel: ggml_backend_sched_get_n_copies reports GGML_SCHED_MAX_COPIES (4) instead of 1; splits
+// still run one after another.
 GGML_API ggml_backend_sched_t ggml_backend_sched_new(ggml_backend_t * backends, ggml_backend_buffer_type_t * bufts, int n_backends,
                                                      size_t graph_size, bool parallel, bool op_offload);
 GGML_API void                 ggml_backend_sched_free(ggml_backend_sched_t sched);

@@ -88,10 +88,12 @@ ggml_backend_t test_dev_init(ggml_backend_dev_t dev, const char *);
 ggml_backend_buffer_type_t test_dev_buft(ggml_backend_dev_t) { return &g_test_buft; }
 bool test_dev_supports_op(ggml_backend_dev_t, const ggml_tensor * op) { return op->op != GGML_OP_MUL; }
 bool test_dev_supports_buft(ggml_backend_dev_t, ggml_backend_buffer_type_t buft) { return buft == &g_test_buft; }
+bool g_test_wants_add = false; // offload_op: ask for ADD nodes whose weights are in CPU memory
+bool test_dev_offload_op(ggml_backend_dev_t, const ggml_tensor * op) { return g_test_wants_add && op->op == GGML_OP_ADD; }
 
 ggml_backend_device g_test_dev = {
     {test_dev_name, test_dev_description, test_dev_memory, test_dev_type, test_dev_init, test_dev_buft,
-     test_dev_supports_op, test_dev_supports_buft, nullptr},
+     test_dev_supports_op, test_dev_supports_buft, test_dev_offload_op},
     nullptr, nullptr};
 
 ggml_backend_t test_dev_init(ggml_backend_dev_t dev, const char *) {
@@ -233,7 +235,8 @@ int main() {
     BT_CHECK(ggml_backend_sched_get_tensor_backend(sched, n.out) == test);
     BT_CHECK(ggml_backend_sched_get_tensor_backend(sched, n.x) == cpu); // inputs live on the CPU
     BT_CHECK(ggml_backend_sched_get_n_splits(sched) == 5);
-    BT_CHECK(ggml_backend_sched_get_n_copies(sched) == 5); // x, a, mul, r, s cross over
+    BT_CHECK(ggml_backend_sched_get_n_input_copies(sched) == 5); // x, a, mul, r, s cross over
+    BT_CHECK(ggml_backend_sched_get_n_copies(sched) == 1);       // not parallel
     BT_CHECK(n.a->src[0] == n.x); // the user's graph is left as built
 
     ggml_backend_tensor_set(n.x, xv.data(), 0, ggml_nbytes(n.x));
@@ -279,6 +282,25 @@ int main() {
     BT_CHECK(bt::max_abs_diff(read(n.out), ref.out) < 1e-4);
     BT_CHECK(g_test_bad_memory == 0);
     ggml_backend_sched_free(sched);
+
+    // op_offload: the ADD on CPU weights (s) moves to the test backend when it asks for it, and
+    // only when the scheduler was created with op_offload; the answer stays the same
+    g_test_wants_add = true;
+    for (bool offload : {true, false}) {
+        ggml_backend_sched_t osched = ggml_backend_sched_new(backends, nullptr, 2, GGML_DEFAULT_GRAPH_SIZE, true, offload);
+        BT_CHECK(ggml_backend_sched_get_n_copies(osched) == 4); // parallel, as ggml reports it
+        net no = build(m);
+        BT_CHECK(ggml_backend_sched_alloc_graph(osched, no.gf));
+        BT_CHECK(ggml_backend_sched_get_tensor_backend(osched, no.s) == (offload ? test : cpu));
+        BT_CHECK(ggml_backend_sched_get_tensor_backend(osched, no.mul) == cpu); // unsupported stays put
+        ggml_backend_tensor_set(no.x, xv.data(), 0, ggml_nbytes(no.x));
+        BT_CHECK(ggml_backend_sched_graph_compute(osched, no.gf) == GGML_STATUS_SUCCESS);
+        BT_CHECK(bt::max_abs_diff(read(no.out), ref.out) < 1e-4);
+        BT_CHECK(g_test_bad_memory == 0);
+        ggml_backend_sched_free(osched);
+        ggml_free(no.ctx);
+    }
+    g_test_wants_add = false;
 
     // the CPU alone: one split, no copies, same answer
     ggml_backend_sched_t cpu_sched = ggml_backend_sched_new(&cpu, nullptr, 1, GGML_DEFAULT_GRAPH_SIZE, false, true);

@@ -106,3 +106,7 @@ bool ggml_gallocr_reserve_and_alloc_n(ggml_gallocr_t galloc, ggml_cgraph * graph
 
 // Whether buffer is one of the graph allocator's own buffers.
 bool ggml_gallocr_owns_buffer(ggml_gallocr_t galloc, const ggml_backend_buffer * buffer);
+
+// Inputs the scheduler copied from one backend to another for the graph last allocated
+// (ggml_backend_sched_get_n_copies reports pipeline copies, as ggml does).
+int ggml_backend_sched_get_n_input_copies(ggml_backend_sched_t sched);

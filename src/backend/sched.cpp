@@ -16,6 +16,11 @@
 #include <utility>
 #include <vector>
 
+// ggml's number of input copies for pipeline parallelism (a build option there, 4 by default).
+#ifndef GGML_SCHED_MAX_COPIES
+#    define GGML_SCHED_MAX_COPIES 4
+#endif
+
 namespace {
 
 struct sched_copy {
@@ -56,7 +61,9 @@ struct ggml_backend_sched {
     ggml_cgraph *            alloc_graph = nullptr;
     std::vector<int>         node_ids, leaf_ids;
     std::vector<sched_split> splits;
-    int                      n_copies = 0;
+    int                      n_input_copies = 0; // inputs copied across backends, current graph
+    int                      n_copies = 1;       // copies of each split's inputs kept (ggml: 4 when parallel)
+    bool                     op_offload = false; // higher-priority backends may take ops on host weights
 
     ggml_cgraph * allocated_graph = nullptr;
     bool          is_alloc = false;
@@ -114,6 +121,13 @@ struct ggml_backend_sched {
             ggml_tensor * owner = memory_owner(src);
             if (owner->buffer && owner->buffer->usage == GGML_BACKEND_BUFFER_USAGE_WEIGHTS) {
                 first = backend_for_buft(owner->buffer->buft);
+                // weights in host memory of the last backend (the CPU): a higher-priority backend
+                // that supports the op and asks for it (offload_op) takes it, as ggml's scheduler does
+                if (op_offload && first == n() - 1 && ggml_backend_buft_is_host(owner->buffer->buft)) {
+                    for (int b = 0; b < first; ++b) {
+                        if (ggml_backend_supports_op(backends[b], node) && ggml_backend_offload_op(backends[b], node)) return b;
+                    }
+                }
                 break;
             }
         }
@@ -169,7 +183,7 @@ struct ggml_backend_sched {
 
     void build_splits(ggml_cgraph * graph) {
         splits.clear();
-        n_copies = 0;
+        n_input_copies = 0;
         struct pending_copy { int split; ggml_tensor * node; int slot; };
         std::vector<pending_copy> pending;
         for (int i = 0; i < graph->n_nodes; ++i) {
@@ -207,7 +221,7 @@ struct ggml_backend_sched {
                 ggml_format_name(copy, "%s#%s#%d", ggml_backend_name(backends[split.backend_id]), src->name, p.split);
                 backend_of[copy] = split.backend_id;
                 split.inputs.push_back({src, copy});
-                n_copies++;
+                n_input_copies++;
             }
             split.subs.push_back({p.node, p.slot, src, copy});
         }
@@ -296,7 +310,7 @@ struct ggml_backend_sched {
         backend_of.clear();
         user_backend.clear();
         splits.clear();
-        n_copies = 0;
+        n_input_copies = 0;
         allocated_graph = nullptr;
         is_alloc = false;
     }
@@ -304,13 +318,15 @@ struct ggml_backend_sched {
 
 ggml_backend_sched_t ggml_backend_sched_new(ggml_backend_t * backends, ggml_backend_buffer_type_t * bufts, int n_backends,
                                             size_t graph_size, bool parallel, bool op_offload) {
-    (void) parallel;
-    (void) op_offload;
     GGML_ASSERT(n_backends >= 1);
     GGML_ASSERT(ggml_backend_dev_type(ggml_backend_get_device(backends[n_backends - 1])) == GGML_BACKEND_DEVICE_TYPE_CPU &&
                 "the last backend of a scheduler must be a CPU backend");
     ggml_backend_sched * sched = new ggml_backend_sched;
     sched->graph_size = graph_size;
+    // As in ggml: with parallel, GGML_SCHED_MAX_COPIES copies of the split inputs are reported.
+    // Splits still run one after another here, so one set of copies is used.
+    sched->n_copies = parallel ? GGML_SCHED_MAX_COPIES : 1;
+    sched->op_offload = op_offload;
     for (int i = 0; i < n_backends; ++i) {
         sched->backends.push_back(backends[i]);
         ggml_backend_buffer_type_t buft = bufts && bufts[i] ? bufts[i] : ggml_backend_get_default_buffer_type(backends[i]);
@@ -344,6 +360,7 @@ ggml_backend_t ggml_backend_sched_get_backend(ggml_backend_sched_t sched, int i)
 
 int ggml_backend_sched_get_n_splits(ggml_backend_sched_t sched) { return (int) sched->splits.size(); }
 int ggml_backend_sched_get_n_copies(ggml_backend_sched_t sched) { return sched->n_copies; }
+int ggml_backend_sched_get_n_input_copies(ggml_backend_sched_t sched) { return sched->n_input_copies; }
 
 size_t ggml_backend_sched_get_buffer_size(ggml_backend_sched_t sched, ggml_backend_t backend) {
     const int i = sched->backend_index(backend);
