@@ -127,13 +127,9 @@ struct ggml_cgraph {
     ggml_tensor ** leafs;     // constants and inputs (op NONE, not parameters)
     ggml_hash_set  visited_hash_set;
     // For a view of part of a graph (a scheduler's split, ggml_graph_view), the whole graph: nodes
-    // outside the view may still read this view's results (see ggml_graph_reads_outside).
+    // outside the view may still read this view's results (see ggml_use_counts in core/fusion.h).
     const ggml_cgraph * whole = nullptr;
 };
-
-// Whether any node of g's whole graph other than `reader` reads t (as a source), or t is flagged
-// as an output: if not, t's values are never needed after `reader` has run.
-bool ggml_graph_reads_outside(const ggml_cgraph * g, const ggml_tensor * t, const ggml_tensor * reader);
 
 // Views of a graph's nodes [i0, i1) (no grads); used by the scheduler to split graphs.
 ggml_cgraph ggml_graph_view(ggml_cgraph * cgraph, int i0, int i1);

@@ -120,20 +120,6 @@ ggml_cgraph ggml_graph_view(ggml_cgraph * g, int i0, int i1) {
     return view;
 }
 
-bool ggml_graph_reads_outside(const ggml_cgraph * g, const ggml_tensor * t, const ggml_tensor * reader) {
-    if (t->flags & GGML_TENSOR_FLAG_OUTPUT) return true;
-    const ggml_cgraph * w = g->whole ? g->whole : g;
-    for (int i = 0; i < w->n_nodes; ++i) {
-        const ggml_tensor * node = w->nodes[i];
-        if (node == reader) continue;
-        for (int s = 0; s < GGML_MAX_SRC; ++s) {
-            if (node->src[s] == t) return true;
-        }
-        if (node->view_src == t) return true;
-    }
-    return false;
-}
-
 // ---------------------------------------------------------------------------------------------
 // forward expansion: depth-first over sources, so every node comes after what it reads
 

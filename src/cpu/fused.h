@@ -1,9 +1,11 @@
 #pragma once
 
 // Runs of ops that the CPU graph executor runs as one pass over memory (src/cpu/graph-exec.cpp),
-// each computing exactly what the unfused ops would.
+// each computing exactly what the unfused ops would. The CPU's table of these patterns
+// (src/cpu/fusions.cpp) is matched against a graph once per run by the backend-neutral matcher
+// of core/fusion.h; the functions here are each pattern's extra conditions and its kernel.
 //
-//   if (ggml_add_relu_fusable(nodes[i], nodes[i + 1])) ggml_add_relu_forward(params, nodes[i], nodes[i + 1]);
+//   ggml_cpu_fusion_plan(graph, plan);   // plan[i]: index into ggml_cpu_fusions(), or -1
 
 #include "core/ggml-impl.h"
 
@@ -26,6 +28,29 @@ void ggml_add_relu_forward(const ggml_compute_params * params, ggml_tensor * add
 // where no other node of the whole graph reads the three intermediate results and none is flagged
 // as an output (an evaluation graph; training graphs read them for the gradients).
 bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i);
+// The conditions of that run besides the op sequence, the chaining and the unread intermediates
+// (which the matcher checks): nodes are the conv, pool, add and relu.
+bool ggml_conv_pool_bias_relu_accept(ggml_tensor * const * nodes);
 
 // The ReLU's result, this thread's share of its rows; conv is node i, relu node i+3.
 void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_tensor * conv, ggml_tensor * relu);
+
+// ---------------------------------------------------------------------------------------------
+// the CPU's fusion table
+
+#include "core/fusion.h"
+
+#include <vector>
+
+struct cpu_fusion {
+    ggml_fusion_pattern pattern;
+    // computes the run (first .. last node), this thread's share
+    void (*run)(const ggml_compute_params * params, ggml_tensor * first, ggml_tensor * last);
+};
+
+// The CPU's fusions, in the order they are tried.
+const cpu_fusion * ggml_cpu_fusions(int * n);
+
+// plan[i]: the index of the CPU fusion whose run starts at node i, or -1 (see ggml_fusion_plan).
+void ggml_cpu_fusion_plan(const ggml_cgraph * graph, std::vector<int> & plan);
+

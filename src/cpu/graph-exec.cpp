@@ -44,6 +44,8 @@ struct graph_job {
     void *              abort_callback_data;
     std::atomic<bool>   aborted{false};
     std::atomic<int>    stop_from_barrier{INT_MAX}; // see run_graph_on_thread
+    std::vector<int>    plan;          // fusion plan of the graph, made once before the threads start
+    const cpu_fusion *  fusions = nullptr;
 };
 
 struct barrier_ctx {
@@ -79,33 +81,14 @@ int64_t node_work(const ggml_tensor * node) {
     return work;
 }
 
-// A run of nodes computed as one (cpu/fused.h): none, a bias ADD and its ReLU, or a convolution,
-// pooling, bias and ReLU; last is the run's last node.
-struct fusion {
-    enum kind_t { NONE, ADD_RELU, CONV_POOL_BIAS_RELU } kind = NONE;
-    ggml_tensor * last = nullptr;
-};
-
-// The run starting at node i (every thread decides alike).
-fusion fusion_at(const ggml_cgraph * graph, int i) {
-    fusion f;
-    if (ggml_conv_pool_bias_relu_fusable(graph, i)) {
-        f.kind = fusion::CONV_POOL_BIAS_RELU;
-        f.last = graph->nodes[i + 3];
-    } else if (i + 1 < graph->n_nodes && ggml_add_relu_fusable(graph->nodes[i], graph->nodes[i + 1])) {
-        f.kind = fusion::ADD_RELU;
-        f.last = graph->nodes[i + 1];
-    }
-    return f;
-}
-
-int fusion_length(const fusion & f) { return f.kind == fusion::CONV_POOL_BIAS_RELU ? 4 : f.kind == fusion::ADD_RELU ? 2 : 1; }
-
-void run_node(const ggml_compute_params * params, const cpu_kernel * kernel, ggml_tensor * node, const fusion & f) {
-    switch (f.kind) {
-        case fusion::ADD_RELU:            ggml_add_relu_forward(params, node, f.last); break;
-        case fusion::CONV_POOL_BIAS_RELU: ggml_conv_pool_bias_relu_forward(params, node, f.last); break;
-        default:                          kernel->run(params, node); break;
+// Node i computed alone, or as the first node of the fused run the plan starts there.
+void run_node(const ggml_compute_params * params, const graph_job * job, const cpu_kernel * kernel, int i) {
+    ggml_tensor * node = job->graph->nodes[i];
+    const int f = job->plan[i];
+    if (f < 0) {
+        kernel->run(params, node);
+    } else {
+        job->fusions[f].run(params, node, job->graph->nodes[i + job->fusions[f].pattern.n_ops - 1]);
     }
 }
 
@@ -131,8 +114,8 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         if (!node_is_computed(node)) continue;
         const cpu_kernel * kernel = kernel_for(node);
         // a run of nodes fused into one is computed as its first node
-        const fusion f = fusion_at(job->graph, i);
-        i += fusion_length(f) - 1;
+        const int first = i;
+        if (job->plan[i] >= 0) i += job->fusions[job->plan[i]].pattern.n_ops - 1;
         const bool split = nth > 1 && kernel->parallel && node_work(node) > SERIAL_MAX_WORK;
         if (split ? ran_any : ran_split) {
             ++n_barriers;
@@ -148,11 +131,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         if (split) {
             if (stopped) continue;
             ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
-            run_node(&params, kernel, node, f);
+            run_node(&params, job, kernel, first);
         } else if (ith == 0) {
             if (aborted) continue;
             ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
-            run_node(&params, kernel, node, f);
+            run_node(&params, job, kernel, first);
         }
         if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
             aborted = true;
@@ -193,6 +176,9 @@ ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int n
     job.wsize = wsize;
     job.abort_callback = abort_callback;
     job.abort_callback_data = abort_callback_data;
+    int n_fusions = 0;
+    job.fusions = ggml_cpu_fusions(&n_fusions);
+    ggml_cpu_fusion_plan(graph, job.plan);
     pool.run(nth, run_graph_on_thread, &job);
     return job.aborted.load() ? GGML_STATUS_ABORTED : GGML_STATUS_SUCCESS;
 }

@@ -239,16 +239,11 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
 // ---------------------------------------------------------------------------------------------
 // a convolution, 2x2 max pooling, a per-channel bias and ReLU as one pass (see cpu/fused.h)
 
-bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i) {
-    if (i + 3 >= graph->n_nodes) return false;
-    ggml_tensor * conv = graph->nodes[i];
-    ggml_tensor * pool = graph->nodes[i + 1];
-    ggml_tensor * add  = graph->nodes[i + 2];
-    ggml_tensor * relu = graph->nodes[i + 3];
-    if (conv->op != GGML_OP_CONV_2D || pool->op != GGML_OP_POOL_2D || add->op != GGML_OP_ADD || relu->op != GGML_OP_UNARY ||
-        ggml_get_unary_op(relu) != GGML_UNARY_OP_RELU || pool->src[0] != conv || add->src[0] != pool || relu->src[0] != add) {
-        return false;
-    }
+bool ggml_conv_pool_bias_relu_accept(ggml_tensor * const * nodes) {
+    ggml_tensor * conv = nodes[0];
+    ggml_tensor * pool = nodes[1];
+    ggml_tensor * add  = nodes[2];
+    ggml_tensor * relu = nodes[3];
     if (!fast_path_applies(conv) || !fast_kernels()->correlate_pool_bias_relu) return false;
     // op_params of POOL_2D: op, k0, k1, s0, s1, p0, p1
     const int32_t * pp = pool->op_params;
@@ -259,11 +254,6 @@ bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i) {
         bias->type != GGML_TYPE_F32 || bias->ne[0] != 1 || bias->ne[1] != 1 || bias->ne[2] != C || bias->ne[3] != 1 ||
         !ggml_is_contiguous(bias) || !ggml_are_same_shape(add, pool) || !ggml_are_same_shape(relu, pool) ||
         relu->type != GGML_TYPE_F32 || !ggml_is_contiguous(relu)) {
-        return false;
-    }
-    // The convolution's, the pool's and the sum's values are never computed: nothing may read them.
-    if (ggml_graph_reads_outside(graph, conv, pool) || ggml_graph_reads_outside(graph, pool, add) ||
-        ggml_graph_reads_outside(graph, add, relu)) {
         return false;
     }
     // The ReLU's result is written while the convolution still reads its input and the bias.
