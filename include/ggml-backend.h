@@ -102,9 +102,10 @@ GGML_API ggml_backend_dev_t ggml_backend_get_device(ggml_backend_t backend);
 // devices
 
 enum ggml_backend_dev_type {
-    GGML_BACKEND_DEVICE_TYPE_CPU,   // system memory
-    GGML_BACKEND_DEVICE_TYPE_GPU,   // dedicated memory
-    GGML_BACKEND_DEVICE_TYPE_ACCEL, // works alongside the CPU backend
+    GGML_BACKEND_DEVICE_TYPE_CPU   = 0, // system memory
+    GGML_BACKEND_DEVICE_TYPE_GPU   = 1, // dedicated memory
+    GGML_BACKEND_DEVICE_TYPE_IGPU  = 2, // integrated GPU using system memory
+    GGML_BACKEND_DEVICE_TYPE_ACCEL = 3, // works alongside the CPU backend
 };
 
 struct ggml_backend_dev_caps {
@@ -112,6 +113,7 @@ struct ggml_backend_dev_caps {
     bool host_buffer;
     bool buffer_from_host_ptr;
     bool events;
+    bool mmap_support; // tensors may be loaded from a memory-mapped file
 };
 
 struct ggml_backend_dev_props {
@@ -120,6 +122,7 @@ struct ggml_backend_dev_props {
     size_t memory_free;
     size_t memory_total;
     enum ggml_backend_dev_type type;
+    const char * device_id; // e.g. a PCI bus id; NULL when unknown
     struct ggml_backend_dev_caps caps;
 };
 

@@ -131,63 +131,63 @@ enum ggml_type {
 };
 
 enum ggml_prec {
-    GGML_PREC_DEFAULT,
-    GGML_PREC_F32,
+    GGML_PREC_DEFAULT =  0, // stored in op_params[0] of a matrix product
+    GGML_PREC_F32     = 10,
 };
 
-// The operators this library implements, in ggml's order.
+// The operators this library implements, with ggml's values: ggml numbers every operator it has,
+// so the values here have gaps where ggml has operators this library does not implement.
+// GGML_OP_COUNT is ggml's, so that tables sized by it and checks against it work as with ggml.
+// This library's own operators are numbered after GGML_OP_COUNT (see GGML_OP_EXT_END).
 enum ggml_op {
-    GGML_OP_NONE = 0,
+    GGML_OP_NONE                     = 0,
+    GGML_OP_DUP                      = 1,
+    GGML_OP_ADD                      = 2,
+    GGML_OP_ADD1                     = 4,
+    GGML_OP_ACC                      = 5,
+    GGML_OP_SUB                      = 6,
+    GGML_OP_MUL                      = 7,
+    GGML_OP_DIV                      = 8,
+    GGML_OP_SQR                      = 9,
+    GGML_OP_SQRT                     = 10,
+    GGML_OP_LOG                      = 11,
+    GGML_OP_SUM                      = 14,
+    GGML_OP_SUM_ROWS                 = 15,
+    GGML_OP_MEAN                     = 17,
+    GGML_OP_ARGMAX                   = 18,
+    GGML_OP_COUNT_EQUAL              = 19,
+    GGML_OP_REPEAT                   = 20,
+    GGML_OP_REPEAT_BACK              = 21,
+    GGML_OP_SILU_BACK                = 23,
+    GGML_OP_MUL_MAT                  = 29,
+    GGML_OP_OUT_PROD                 = 31,
+    GGML_OP_SCALE                    = 32,
+    GGML_OP_CPY                      = 34,
+    GGML_OP_CONT                     = 35,
+    GGML_OP_RESHAPE                  = 36,
+    GGML_OP_VIEW                     = 37,
+    GGML_OP_PERMUTE                  = 38,
+    GGML_OP_TRANSPOSE                = 39,
+    GGML_OP_SOFT_MAX                 = 46,
+    GGML_OP_SOFT_MAX_BACK            = 47,
+    GGML_OP_IM2COL                   = 52,
+    GGML_OP_IM2COL_BACK              = 53,
+    GGML_OP_CONV_2D                  = 55,
+    GGML_OP_POOL_2D                  = 60,
+    GGML_OP_POOL_2D_BACK             = 61,
+    GGML_OP_UNARY                    = 84,
+    GGML_OP_CROSS_ENTROPY_LOSS       = 89,
+    GGML_OP_CROSS_ENTROPY_LOSS_BACK  = 90,
+    GGML_OP_OPT_STEP_ADAMW           = 91,
+    GGML_OP_OPT_STEP_SGD             = 92,
+    GGML_OP_COUNT                    = 94,
 
-    GGML_OP_DUP,
-    GGML_OP_ADD,
-    GGML_OP_ADD1,
-    GGML_OP_ACC,
-    GGML_OP_SUB,
-    GGML_OP_MUL,
-    GGML_OP_DIV,
-    GGML_OP_SQR,
-    GGML_OP_SQRT,
-    GGML_OP_LOG,
-    GGML_OP_SUM,
-    GGML_OP_SUM_ROWS,
-    GGML_OP_MEAN,
-    GGML_OP_ARGMAX,
-    GGML_OP_COUNT_EQUAL,
-    GGML_OP_REPEAT,
-    GGML_OP_REPEAT_BACK,
-    GGML_OP_SILU_BACK,
-
-    GGML_OP_MUL_MAT,
-    GGML_OP_OUT_PROD,
-
-    GGML_OP_SCALE,
-    GGML_OP_CPY,
-    GGML_OP_CONT,
-    GGML_OP_RESHAPE,
-    GGML_OP_VIEW,
-    GGML_OP_PERMUTE,
-    GGML_OP_TRANSPOSE,
-    GGML_OP_SOFT_MAX,
-    GGML_OP_SOFT_MAX_BACK,
-    GGML_OP_IM2COL,
-    GGML_OP_IM2COL_BACK,
-    GGML_OP_CONV_2D,
     // the gradients of CONV_2D with respect to its input and its kernel (ggml's CONV_2D has no
     // backward; these two are this library's own and are only built by automatic differentiation)
-    GGML_OP_CONV_2D_BACK_INPUT,
+    GGML_OP_CONV_2D_BACK_INPUT = GGML_OP_COUNT + 1,
     GGML_OP_CONV_2D_BACK_KERNEL,
-    GGML_OP_POOL_2D,
-    GGML_OP_POOL_2D_BACK,
 
-    GGML_OP_UNARY,
-
-    GGML_OP_CROSS_ENTROPY_LOSS,
-    GGML_OP_CROSS_ENTROPY_LOSS_BACK,
-    GGML_OP_OPT_STEP_ADAMW,
-    GGML_OP_OPT_STEP_SGD,
-
-    GGML_OP_COUNT,
+    GGML_OP_EXT_END, // one past the last operator value this library uses
 };
 
 enum ggml_unary_op {
