@@ -44,6 +44,9 @@
 #define GGML_FILE_MAGIC   0x67676d6c
 #define GGML_FILE_VERSION 2
 
+#define GGML_QNT_VERSION        2    // ggml's quantization format version (no quantized types here)
+#define GGML_QNT_VERSION_FACTOR 1000
+
 #define GGML_MAX_DIMS           4
 #define GGML_MAX_PARAMS         2048
 #define GGML_MAX_SRC            10
@@ -55,6 +58,8 @@
 #define GGML_DEFAULT_N_THREADS  4
 #define GGML_DEFAULT_GRAPH_SIZE 2048
 #define GGML_MEM_ALIGN          16
+
+#define GGML_N_TASKS_MAX (-1) // for custom ops in ggml: use every thread
 
 #define GGML_EXIT_SUCCESS 0
 #define GGML_EXIT_ABORTED 1
@@ -115,6 +120,15 @@ GGML_API ggml_fp16_t ggml_fp32_to_fp16(float);
 GGML_API void        ggml_fp16_to_fp32_row(const ggml_fp16_t *, float *, int64_t);
 GGML_API void        ggml_fp32_to_fp16_row(const float *, ggml_fp16_t *, int64_t);
 
+// bfloat16: the upper half of an IEEE 754 single (fp32 -> bf16 rounds to nearest even and keeps
+// NaNs quiet). The row variants convert n values; _ref is the same conversion (no fast path).
+typedef struct { uint16_t bits; } ggml_bf16_t;
+GGML_API ggml_bf16_t ggml_fp32_to_bf16(float);
+GGML_API float       ggml_bf16_to_fp32(ggml_bf16_t);
+GGML_API void        ggml_bf16_to_fp32_row(const ggml_bf16_t *, float *, int64_t);
+GGML_API void        ggml_fp32_to_bf16_row_ref(const float *, ggml_bf16_t *, int64_t);
+GGML_API void        ggml_fp32_to_bf16_row(const float *, ggml_bf16_t *, int64_t);
+
 struct ggml_context;
 struct ggml_cgraph;
 struct ggml_backend_buffer;
@@ -128,6 +142,35 @@ enum ggml_type {
     GGML_TYPE_I32   = 26,
     GGML_TYPE_I64   = 27,
     GGML_TYPE_COUNT = 39,
+};
+
+// Model file types, with ggml's values. Only ALL_F32 and MOSTLY_F16 name types this library has.
+enum ggml_ftype {
+    GGML_FTYPE_UNKNOWN              = -1,
+    GGML_FTYPE_ALL_F32              =  0,
+    GGML_FTYPE_MOSTLY_F16           =  1,
+    GGML_FTYPE_MOSTLY_Q4_0          =  2,
+    GGML_FTYPE_MOSTLY_Q4_1          =  3,
+    GGML_FTYPE_MOSTLY_Q4_1_SOME_F16 =  4,
+    GGML_FTYPE_MOSTLY_Q8_0          =  7,
+    GGML_FTYPE_MOSTLY_Q5_0          =  8,
+    GGML_FTYPE_MOSTLY_Q5_1          =  9,
+    GGML_FTYPE_MOSTLY_Q2_K          = 10,
+    GGML_FTYPE_MOSTLY_Q3_K          = 11,
+    GGML_FTYPE_MOSTLY_Q4_K          = 12,
+    GGML_FTYPE_MOSTLY_Q5_K          = 13,
+    GGML_FTYPE_MOSTLY_Q6_K          = 14,
+    GGML_FTYPE_MOSTLY_IQ2_XXS       = 15,
+    GGML_FTYPE_MOSTLY_IQ2_XS        = 16,
+    GGML_FTYPE_MOSTLY_IQ3_XXS       = 17,
+    GGML_FTYPE_MOSTLY_IQ1_S         = 18,
+    GGML_FTYPE_MOSTLY_IQ4_NL        = 19,
+    GGML_FTYPE_MOSTLY_IQ3_S         = 20,
+    GGML_FTYPE_MOSTLY_IQ2_S         = 21,
+    GGML_FTYPE_MOSTLY_IQ4_XS        = 22,
+    GGML_FTYPE_MOSTLY_IQ1_M         = 23,
+    GGML_FTYPE_MOSTLY_BF16          = 24,
+    GGML_FTYPE_MOSTLY_MXFP4         = 25,
 };
 
 enum ggml_prec {
@@ -263,6 +306,9 @@ typedef bool (*ggml_abort_callback)(void * data);
 
 // misc
 
+GGML_API const char * ggml_version(void); // this library's version
+GGML_API const char * ggml_commit(void);  // the source revision it was built from ("unknown" outside git)
+
 GGML_API void    ggml_time_init(void);
 GGML_API int64_t ggml_time_ms(void);
 GGML_API int64_t ggml_time_us(void);
@@ -286,6 +332,8 @@ GGML_API const char * ggml_op_desc(const struct ggml_tensor * t);
 
 GGML_API size_t ggml_element_size(const struct ggml_tensor * tensor);
 GGML_API bool   ggml_is_quantized(enum ggml_type type);
+// the tensor type of a model file type; GGML_TYPE_COUNT for file types without one here
+GGML_API enum ggml_type ggml_ftype_to_ggml_type(enum ggml_ftype ftype);
 
 GGML_API bool ggml_is_transposed(const struct ggml_tensor * tensor);
 GGML_API bool ggml_is_permuted  (const struct ggml_tensor * tensor);
@@ -479,6 +527,18 @@ enum ggml_op_pool {
     GGML_OP_POOL_MAX,
     GGML_OP_POOL_AVG,
     GGML_OP_POOL_COUNT,
+};
+
+enum ggml_scale_mode {
+    GGML_SCALE_MODE_NEAREST  = 0,
+    GGML_SCALE_MODE_BILINEAR = 1,
+    GGML_SCALE_MODE_BICUBIC  = 2,
+
+    GGML_SCALE_MODE_COUNT
+};
+
+enum ggml_scale_flag {
+    GGML_SCALE_FLAG_ALIGN_CORNERS = (1 << 8)
 };
 
 GGML_API struct ggml_tensor * ggml_pool_2d(struct ggml_context * ctx, struct ggml_tensor * a, enum ggml_op_pool op,
