@@ -68,8 +68,10 @@ enum ggml_opt_loss_type {
 
 // A dataset of ndata datapoints of ne_datapoint elements each, and optionally as many labels of
 // ne_label elements (ne_label = 0: no labels). Datapoints are shuffled and copied in shards of
-// ndata_shard consecutive datapoints, which must divide ndata. Returns NULL, with a message,
-// when the sizes are not usable (empty dataset, shard size that does not divide ndata).
+// ndata_shard consecutive datapoints. As in ggml, the dataset has ndata / ndata_shard whole shards;
+// when ndata_shard does not divide ndata, the datapoints after the last whole shard are never
+// shuffled or returned by get_batch. Returns NULL, with a message, when the sizes are not usable
+// (ndata, ne_datapoint or ndata_shard not positive, negative ne_label); ggml asserts instead.
 GGML_API ggml_opt_dataset_t ggml_opt_dataset_init(
         enum ggml_type type_data,
         enum ggml_type type_label,
