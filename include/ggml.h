@@ -141,7 +141,7 @@ enum ggml_type {
     GGML_TYPE_I16   = 25,
     GGML_TYPE_I32   = 26,
     GGML_TYPE_I64   = 27,
-    GGML_TYPE_COUNT = 39,
+    GGML_TYPE_COUNT = 40, // ggml's: one past its last type (MXFP4 = 39)
 };
 
 // Model file types, with ggml's values. Only ALL_F32 and MOSTLY_F16 name types this library has.
