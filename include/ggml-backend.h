@@ -21,6 +21,9 @@
 #include "ggml.h"
 #include "ggml-alloc.h"
 
+// the export marker ggml puts on backends' registration functions
+#define GGML_BACKEND_API GGML_API
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -65,7 +68,7 @@ GGML_API ggml_backend_buffer_type_t     ggml_backend_buffer_get_type      (ggml_
 GGML_API void                           ggml_backend_buffer_reset         (ggml_backend_buffer_t buffer);
 
 // Copies src's bytes into dst (same shape and type), wherever each lives.
-GGML_API void ggml_backend_tensor_copy(struct ggml_tensor * src, struct ggml_tensor * dst);
+GGML_API void ggml_backend_tensor_copy(const struct ggml_tensor * src, struct ggml_tensor * dst);
 
 // backends (streams)
 
@@ -102,9 +105,10 @@ GGML_API ggml_backend_dev_t ggml_backend_get_device(ggml_backend_t backend);
 // devices
 
 enum ggml_backend_dev_type {
-    GGML_BACKEND_DEVICE_TYPE_CPU,   // system memory
-    GGML_BACKEND_DEVICE_TYPE_GPU,   // dedicated memory
-    GGML_BACKEND_DEVICE_TYPE_ACCEL, // works alongside the CPU backend
+    GGML_BACKEND_DEVICE_TYPE_CPU   = 0, // system memory
+    GGML_BACKEND_DEVICE_TYPE_GPU   = 1, // dedicated memory
+    GGML_BACKEND_DEVICE_TYPE_IGPU  = 2, // integrated GPU using system memory
+    GGML_BACKEND_DEVICE_TYPE_ACCEL = 3, // works alongside the CPU backend
 };
 
 struct ggml_backend_dev_caps {
@@ -112,6 +116,7 @@ struct ggml_backend_dev_caps {
     bool host_buffer;
     bool buffer_from_host_ptr;
     bool events;
+    bool mmap_support; // tensors may be loaded from a memory-mapped file
 };
 
 struct ggml_backend_dev_props {
@@ -120,6 +125,7 @@ struct ggml_backend_dev_props {
     size_t memory_free;
     size_t memory_total;
     enum ggml_backend_dev_type type;
+    const char * device_id; // e.g. a PCI bus id; NULL when unknown
     struct ggml_backend_dev_caps caps;
 };
 
@@ -163,6 +169,29 @@ GGML_API ggml_backend_dev_t ggml_backend_dev_by_type(enum ggml_backend_dev_type 
 GGML_API ggml_backend_t ggml_backend_init_by_name(const char * name, const char * params);
 GGML_API ggml_backend_t ggml_backend_init_by_type(enum ggml_backend_dev_type type, const char * params);
 GGML_API ggml_backend_t ggml_backend_init_best(void); // a GPU if registered, else the CPU
+
+// Loading backends. This library has no dynamically loaded backends: every backend is compiled in.
+// ggml_backend_load_all (and _from_path, whose dir_path is not searched) registers each built-in
+// backend that is not registered; calling it again changes nothing. ggml_backend_load(path)
+// registers the built-in backend that the library file name names ("libggml-cpu.so", "ggml-cpu",
+// "cpu": case-insensitive) and returns it, or logs an error and returns NULL when no built-in
+// backend has that name. ggml_backend_unload removes a registration and its devices from the
+// registry (until registered again); backends already created from them stay usable.
+GGML_API void               ggml_backend_load_all(void);
+GGML_API void               ggml_backend_load_all_from_path(const char * dir_path);
+GGML_API ggml_backend_reg_t ggml_backend_load(const char * path);
+GGML_API void               ggml_backend_unload(ggml_backend_reg_t reg);
+
+// events: a point in a backend's stream of work. All backends here complete their work before
+// returning from a synchronize, so recording an event synchronizes its backend, and waiting for
+// or synchronizing a recorded event then returns at once.
+typedef struct ggml_backend_event * ggml_backend_event_t;
+
+GGML_API ggml_backend_event_t ggml_backend_event_new(ggml_backend_dev_t device);
+GGML_API void                 ggml_backend_event_free(ggml_backend_event_t event);
+GGML_API void                 ggml_backend_event_record(ggml_backend_event_t event, ggml_backend_t backend);
+GGML_API void                 ggml_backend_event_synchronize(ggml_backend_event_t event);
+GGML_API void                 ggml_backend_event_wait(ggml_backend_t backend, ggml_backend_event_t event);
 
 // scheduler
 

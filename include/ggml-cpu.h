@@ -34,6 +34,8 @@ struct ggml_cplan {
 
     ggml_abort_callback abort_callback; // checked between nodes; true stops the computation
     void *              abort_callback_data;
+
+    bool use_ref; // ggml: use reference kernels; accepted and ignored (every kernel here is exact)
 };
 
 // single elements (tensors in host memory)
@@ -53,6 +55,21 @@ GGML_API float   ggml_get_f32_1d(const struct ggml_tensor * tensor, int i);
 GGML_API void    ggml_set_f32_1d(const struct ggml_tensor * tensor, int i, float value);
 GGML_API float   ggml_get_f32_nd(const struct ggml_tensor * tensor, int i0, int i1, int i2, int i3);
 GGML_API void    ggml_set_f32_nd(const struct ggml_tensor * tensor, int i0, int i1, int i2, int i3, float value);
+
+// the CPU side of a type: conversion from float and the dot product of n elements (x of this type,
+// y of vec_dot_type; nrc = 1 row; bs, bx, by are the row strides ggml passes for nrc > 1).
+// Types without CPU kernels here have NULL functions.
+typedef void (*ggml_vec_dot_t)(int n, float * s, size_t bs, const void * x, size_t bx,
+                               const void * y, size_t by, int nrc);
+
+struct ggml_type_traits_cpu {
+    ggml_from_float_t from_float;
+    ggml_vec_dot_t    vec_dot;
+    enum ggml_type    vec_dot_type;
+    int64_t           nrows; // rows vec_dot handles per call
+};
+
+GGML_API const struct ggml_type_traits_cpu * ggml_get_type_traits_cpu(enum ggml_type type);
 
 // direct computation of graphs whose tensors have data
 GGML_API struct ggml_cplan ggml_graph_plan(const struct ggml_cgraph * cgraph, int n_threads, struct ggml_threadpool * threadpool);

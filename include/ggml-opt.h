@@ -30,8 +30,9 @@
 // element i with the element at a draw below i+1. The seed is ggml_opt_params::seed
 // (GGML_OPT_DEFAULT_SEED unless changed; ggml_opt_fit always uses the default).
 //
-// Names, signatures and enum values are ggml's; ggml_opt_params::seed is our addition and sits at
-// the end of the struct, so code that starts from ggml_opt_default_params compiles unchanged.
+// Names, signatures, enum values and struct layouts are ggml's; ggml_opt_params::seed and
+// ::grad_checkpoint_interval are our additions and sit at the end of the struct, so positional
+// and designated initialisation in ggml's field order fill the same fields as with ggml.
 
 #include "ggml.h"
 #include "ggml-backend.h"
@@ -67,8 +68,10 @@ enum ggml_opt_loss_type {
 
 // A dataset of ndata datapoints of ne_datapoint elements each, and optionally as many labels of
 // ne_label elements (ne_label = 0: no labels). Datapoints are shuffled and copied in shards of
-// ndata_shard consecutive datapoints, which must divide ndata. Returns NULL, with a message,
-// when the sizes are not usable (empty dataset, shard size that does not divide ndata).
+// ndata_shard consecutive datapoints. As in ggml, the dataset has ndata / ndata_shard whole shards;
+// when ndata_shard does not divide ndata, the datapoints after the last whole shard are never
+// shuffled or returned by get_batch. Returns NULL, with a message, when the sizes are not usable
+// (ndata, ne_datapoint or ndata_shard not positive, negative ne_label); ggml asserts instead.
 GGML_API ggml_opt_dataset_t ggml_opt_dataset_init(
         enum ggml_type type_data,
         enum ggml_type type_label,
@@ -131,7 +134,6 @@ struct ggml_opt_optimizer_params {
         float beta2; // decay of the second moment, in [0, 1)
         float eps;   // added to the root of the second moment, >= 0
         float wd;    // decoupled weight decay per step, in [0, 1]; 0 disables it
-        float gclip; // element-wise gradient clipping threshold; only 0 (disabled) is supported
     } adamw;
     struct {
         float alpha; // learning rate, > 0
@@ -142,7 +144,7 @@ struct ggml_opt_optimizer_params {
 // Called before every optimizer step to get the hyperparameters (schedules go here).
 typedef struct ggml_opt_optimizer_params (*ggml_opt_get_optimizer_params)(void * userdata);
 
-// AdamW: alpha 1e-3, beta1 0.9, beta2 0.999, eps 1e-8, wd 0, gclip 0; SGD: alpha 1e-3, wd 0.
+// AdamW: alpha 1e-3, beta1 0.9, beta2 0.999, eps 1e-8, wd 0; SGD: alpha 1e-3, wd 0.
 // userdata is ignored.
 GGML_API struct ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void * userdata);
 
@@ -167,13 +169,15 @@ struct ggml_opt_params {
     ggml_opt_get_optimizer_params get_opt_pars;    // hyperparameters for each step
     void *                        get_opt_pars_ud; // passed to get_opt_pars
 
+    enum ggml_opt_optimizer_type optimizer; // AdamW keeps two moments per parameter, SGD none
+
+    // Our additions, after ggml's fields so that positional initialisation in ggml's order
+    // fills the same fields as with ggml (these are then zero: no checkpointing, seed 0).
+    uint64_t seed; // of the generator used by ggml_opt_dataset_shuffle
+
     // When > 0, every grad_checkpoint_interval-th F32 forward node is kept in memory for the
     // backward pass (marked as an output); 0 leaves memory reuse to the allocator.
     int32_t grad_checkpoint_interval;
-
-    enum ggml_opt_optimizer_type optimizer; // AdamW keeps two moments per parameter, SGD none
-
-    uint64_t seed; // of the generator used by ggml_opt_dataset_shuffle
 };
 
 // Defaults: no static graphs, build type OPT, opt_period 1, default optimizer parameters,

@@ -44,6 +44,9 @@
 #define GGML_FILE_MAGIC   0x67676d6c
 #define GGML_FILE_VERSION 2
 
+#define GGML_QNT_VERSION        2    // ggml's quantization format version (no quantized types here)
+#define GGML_QNT_VERSION_FACTOR 1000
+
 #define GGML_MAX_DIMS           4
 #define GGML_MAX_PARAMS         2048
 #define GGML_MAX_SRC            10
@@ -55,6 +58,8 @@
 #define GGML_DEFAULT_N_THREADS  4
 #define GGML_DEFAULT_GRAPH_SIZE 2048
 #define GGML_MEM_ALIGN          16
+
+#define GGML_N_TASKS_MAX (-1) // for custom ops in ggml: use every thread
 
 #define GGML_EXIT_SUCCESS 0
 #define GGML_EXIT_ABORTED 1
@@ -115,6 +120,15 @@ GGML_API ggml_fp16_t ggml_fp32_to_fp16(float);
 GGML_API void        ggml_fp16_to_fp32_row(const ggml_fp16_t *, float *, int64_t);
 GGML_API void        ggml_fp32_to_fp16_row(const float *, ggml_fp16_t *, int64_t);
 
+// bfloat16: the upper half of an IEEE 754 single (fp32 -> bf16 rounds to nearest even and keeps
+// NaNs quiet). The row variants convert n values; _ref is the same conversion (no fast path).
+typedef struct { uint16_t bits; } ggml_bf16_t;
+GGML_API ggml_bf16_t ggml_fp32_to_bf16(float);
+GGML_API float       ggml_bf16_to_fp32(ggml_bf16_t);
+GGML_API void        ggml_bf16_to_fp32_row(const ggml_bf16_t *, float *, int64_t);
+GGML_API void        ggml_fp32_to_bf16_row_ref(const float *, ggml_bf16_t *, int64_t);
+GGML_API void        ggml_fp32_to_bf16_row(const float *, ggml_bf16_t *, int64_t);
+
 struct ggml_context;
 struct ggml_cgraph;
 struct ggml_backend_buffer;
@@ -127,67 +141,96 @@ enum ggml_type {
     GGML_TYPE_I16   = 25,
     GGML_TYPE_I32   = 26,
     GGML_TYPE_I64   = 27,
-    GGML_TYPE_COUNT = 39,
+    GGML_TYPE_COUNT = 40, // ggml's: one past its last type (MXFP4 = 39)
+};
+
+// Model file types, with ggml's values. Only ALL_F32 and MOSTLY_F16 name types this library has.
+enum ggml_ftype {
+    GGML_FTYPE_UNKNOWN              = -1,
+    GGML_FTYPE_ALL_F32              =  0,
+    GGML_FTYPE_MOSTLY_F16           =  1,
+    GGML_FTYPE_MOSTLY_Q4_0          =  2,
+    GGML_FTYPE_MOSTLY_Q4_1          =  3,
+    GGML_FTYPE_MOSTLY_Q4_1_SOME_F16 =  4,
+    GGML_FTYPE_MOSTLY_Q8_0          =  7,
+    GGML_FTYPE_MOSTLY_Q5_0          =  8,
+    GGML_FTYPE_MOSTLY_Q5_1          =  9,
+    GGML_FTYPE_MOSTLY_Q2_K          = 10,
+    GGML_FTYPE_MOSTLY_Q3_K          = 11,
+    GGML_FTYPE_MOSTLY_Q4_K          = 12,
+    GGML_FTYPE_MOSTLY_Q5_K          = 13,
+    GGML_FTYPE_MOSTLY_Q6_K          = 14,
+    GGML_FTYPE_MOSTLY_IQ2_XXS       = 15,
+    GGML_FTYPE_MOSTLY_IQ2_XS        = 16,
+    GGML_FTYPE_MOSTLY_IQ3_XXS       = 17,
+    GGML_FTYPE_MOSTLY_IQ1_S         = 18,
+    GGML_FTYPE_MOSTLY_IQ4_NL        = 19,
+    GGML_FTYPE_MOSTLY_IQ3_S         = 20,
+    GGML_FTYPE_MOSTLY_IQ2_S         = 21,
+    GGML_FTYPE_MOSTLY_IQ4_XS        = 22,
+    GGML_FTYPE_MOSTLY_IQ1_M         = 23,
+    GGML_FTYPE_MOSTLY_BF16          = 24,
+    GGML_FTYPE_MOSTLY_MXFP4         = 25,
 };
 
 enum ggml_prec {
-    GGML_PREC_DEFAULT,
-    GGML_PREC_F32,
+    GGML_PREC_DEFAULT =  0, // stored in op_params[0] of a matrix product
+    GGML_PREC_F32     = 10,
 };
 
-// The operators this library implements, in ggml's order.
+// The operators this library implements, with ggml's values: ggml numbers every operator it has,
+// so the values here have gaps where ggml has operators this library does not implement.
+// GGML_OP_COUNT is ggml's, so that tables sized by it and checks against it work as with ggml.
+// This library's own operators are numbered after GGML_OP_COUNT (see GGML_OP_EXT_END).
 enum ggml_op {
-    GGML_OP_NONE = 0,
+    GGML_OP_NONE                     = 0,
+    GGML_OP_DUP                      = 1,
+    GGML_OP_ADD                      = 2,
+    GGML_OP_ADD1                     = 4,
+    GGML_OP_ACC                      = 5,
+    GGML_OP_SUB                      = 6,
+    GGML_OP_MUL                      = 7,
+    GGML_OP_DIV                      = 8,
+    GGML_OP_SQR                      = 9,
+    GGML_OP_SQRT                     = 10,
+    GGML_OP_LOG                      = 11,
+    GGML_OP_SUM                      = 14,
+    GGML_OP_SUM_ROWS                 = 15,
+    GGML_OP_MEAN                     = 17,
+    GGML_OP_ARGMAX                   = 18,
+    GGML_OP_COUNT_EQUAL              = 19,
+    GGML_OP_REPEAT                   = 20,
+    GGML_OP_REPEAT_BACK              = 21,
+    GGML_OP_SILU_BACK                = 23,
+    GGML_OP_MUL_MAT                  = 29,
+    GGML_OP_OUT_PROD                 = 31,
+    GGML_OP_SCALE                    = 32,
+    GGML_OP_CPY                      = 34,
+    GGML_OP_CONT                     = 35,
+    GGML_OP_RESHAPE                  = 36,
+    GGML_OP_VIEW                     = 37,
+    GGML_OP_PERMUTE                  = 38,
+    GGML_OP_TRANSPOSE                = 39,
+    GGML_OP_SOFT_MAX                 = 46,
+    GGML_OP_SOFT_MAX_BACK            = 47,
+    GGML_OP_IM2COL                   = 52,
+    GGML_OP_IM2COL_BACK              = 53,
+    GGML_OP_CONV_2D                  = 55,
+    GGML_OP_POOL_2D                  = 60,
+    GGML_OP_POOL_2D_BACK             = 61,
+    GGML_OP_UNARY                    = 84,
+    GGML_OP_CROSS_ENTROPY_LOSS       = 89,
+    GGML_OP_CROSS_ENTROPY_LOSS_BACK  = 90,
+    GGML_OP_OPT_STEP_ADAMW           = 91,
+    GGML_OP_OPT_STEP_SGD             = 92,
+    GGML_OP_COUNT                    = 94,
 
-    GGML_OP_DUP,
-    GGML_OP_ADD,
-    GGML_OP_ADD1,
-    GGML_OP_ACC,
-    GGML_OP_SUB,
-    GGML_OP_MUL,
-    GGML_OP_DIV,
-    GGML_OP_SQR,
-    GGML_OP_SQRT,
-    GGML_OP_LOG,
-    GGML_OP_SUM,
-    GGML_OP_SUM_ROWS,
-    GGML_OP_MEAN,
-    GGML_OP_ARGMAX,
-    GGML_OP_COUNT_EQUAL,
-    GGML_OP_REPEAT,
-    GGML_OP_REPEAT_BACK,
-    GGML_OP_SILU_BACK,
-
-    GGML_OP_MUL_MAT,
-    GGML_OP_OUT_PROD,
-
-    GGML_OP_SCALE,
-    GGML_OP_CPY,
-    GGML_OP_CONT,
-    GGML_OP_RESHAPE,
-    GGML_OP_VIEW,
-    GGML_OP_PERMUTE,
-    GGML_OP_TRANSPOSE,
-    GGML_OP_SOFT_MAX,
-    GGML_OP_SOFT_MAX_BACK,
-    GGML_OP_IM2COL,
-    GGML_OP_IM2COL_BACK,
-    GGML_OP_CONV_2D,
     // the gradients of CONV_2D with respect to its input and its kernel (ggml's CONV_2D has no
     // backward; these two are this library's own and are only built by automatic differentiation)
-    GGML_OP_CONV_2D_BACK_INPUT,
+    GGML_OP_CONV_2D_BACK_INPUT = GGML_OP_COUNT + 1,
     GGML_OP_CONV_2D_BACK_KERNEL,
-    GGML_OP_POOL_2D,
-    GGML_OP_POOL_2D_BACK,
 
-    GGML_OP_UNARY,
-
-    GGML_OP_CROSS_ENTROPY_LOSS,
-    GGML_OP_CROSS_ENTROPY_LOSS_BACK,
-    GGML_OP_OPT_STEP_ADAMW,
-    GGML_OP_OPT_STEP_SGD,
-
-    GGML_OP_COUNT,
+    GGML_OP_EXT_END, // one past the last operator value this library uses
 };
 
 enum ggml_unary_op {
@@ -263,6 +306,9 @@ typedef bool (*ggml_abort_callback)(void * data);
 
 // misc
 
+GGML_API const char * ggml_version(void); // this library's version
+GGML_API const char * ggml_commit(void);  // the source revision it was built from ("unknown" outside git)
+
 GGML_API void    ggml_time_init(void);
 GGML_API int64_t ggml_time_ms(void);
 GGML_API int64_t ggml_time_us(void);
@@ -286,6 +332,8 @@ GGML_API const char * ggml_op_desc(const struct ggml_tensor * t);
 
 GGML_API size_t ggml_element_size(const struct ggml_tensor * tensor);
 GGML_API bool   ggml_is_quantized(enum ggml_type type);
+// the tensor type of a model file type; GGML_TYPE_COUNT for file types without one here
+GGML_API enum ggml_type ggml_ftype_to_ggml_type(enum ggml_ftype ftype);
 
 GGML_API bool ggml_is_transposed(const struct ggml_tensor * tensor);
 GGML_API bool ggml_is_permuted  (const struct ggml_tensor * tensor);
@@ -479,6 +527,18 @@ enum ggml_op_pool {
     GGML_OP_POOL_MAX,
     GGML_OP_POOL_AVG,
     GGML_OP_POOL_COUNT,
+};
+
+enum ggml_scale_mode {
+    GGML_SCALE_MODE_NEAREST  = 0,
+    GGML_SCALE_MODE_BILINEAR = 1,
+    GGML_SCALE_MODE_BICUBIC  = 2,
+
+    GGML_SCALE_MODE_COUNT
+};
+
+enum ggml_scale_flag {
+    GGML_SCALE_FLAG_ALIGN_CORNERS = (1 << 8)
 };
 
 GGML_API struct ggml_tensor * ggml_pool_2d(struct ggml_context * ctx, struct ggml_tensor * a, enum ggml_op_pool op,

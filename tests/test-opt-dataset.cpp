@@ -2,7 +2,8 @@
 // together, keep the order without shuffling and hold every datapoint exactly once per pass;
 // shuffling follows the documented generator (checked against an implementation written here
 // from the description in ggml-opt.h and splitmix64's published outputs); get_batch_host equals
-// get_batch; unusable sizes are rejected.
+// get_batch; shard sizes that do not divide the dataset leave the rest out, as in ggml;
+// unusable sizes are rejected.
 
 #include "opt-helpers.h"
 #include "opt/opt-prng.h"
@@ -33,11 +34,11 @@ static ggml_opt_context_t make_context(ggml_backend_sched_t sched, uint64_t seed
 // Datapoint indices in the order one pass of get_batch hands them out; -1 where data and
 // labels disagree or a datapoint is garbled.
 static std::vector<int64_t> pass_order(ggml_opt_dataset_t ds, ggml_tensor * data_batch, ggml_tensor * labels_batch,
-                                       int64_t nbatch, bool & host_matches) {
+                                       int64_t nbatch, int64_t nusable, bool & host_matches) {
     std::vector<int64_t> order;
     std::vector<float> data(NE_DATA * nbatch), labels(NE_LABEL * nbatch);
     std::vector<float> hdata(NE_DATA * nbatch), hlabels(NE_LABEL * nbatch);
-    for (int64_t ib = 0; ib < NDATA / nbatch; ++ib) {
+    for (int64_t ib = 0; ib < nusable / nbatch; ++ib) {
         ggml_opt_dataset_get_batch(ds, data_batch, labels_batch, ib);
         ggml_backend_tensor_get(data_batch, data.data(), 0, ggml_nbytes(data_batch));
         ggml_backend_tensor_get(labels_batch, labels.data(), 0, ggml_nbytes(labels_batch));
@@ -82,19 +83,20 @@ static void test_shards_and_batches(ggml_backend_sched_t sched) {
     int ncases = 0;
     for (bool shuffle : {false, true}) {
         for (int64_t shard = 1; shard <= NDATA; ++shard) {
-            if (NDATA % shard != 0) {
-                // a shard size that does not divide the dataset is rejected
-                CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, NE_DATA, NE_LABEL, NDATA, shard) == nullptr);
-                continue;
-            }
+            // As in ggml, a shard size that does not divide the dataset leaves NDATA / shard whole
+            // shards; the datapoints after them are never shuffled in or handed out.
+            const int64_t nusable = (NDATA / shard) * shard;
             ggml_opt_dataset_t ds = make_dataset(shard);
-            for (int64_t nb = shard; nb <= NDATA; nb += shard) {
+            for (int64_t nb = shard; nb <= nusable; nb += shard) {
                 if (shuffle) ggml_opt_dataset_shuffle(opt_ctx, ds, -1);
                 bool host_matches = true;
-                const std::vector<int64_t> order = pass_order(ds, data_batch[nb], labels_batch[nb], nb, host_matches);
+                const std::vector<int64_t> order = pass_order(ds, data_batch[nb], labels_batch[nb], nb, nusable, host_matches);
                 ncases++;
-                CHECK((int64_t) order.size() == (NDATA / nb) * nb); // whole batches only
-                CHECK(each_once(order, NDATA % nb == 0));
+                CHECK((int64_t) order.size() == (nusable / nb) * nb); // whole batches only
+                CHECK(each_once(order, nusable == NDATA && NDATA % nb == 0));
+                bool only_whole_shards = true;
+                for (int64_t i : order) only_whole_shards = only_whole_shards && i < nusable;
+                CHECK(only_whole_shards);
                 CHECK(host_matches);
                 if (!shuffle) {
                     bool in_order = true;
@@ -113,7 +115,7 @@ static void test_shards_and_batches(ggml_backend_sched_t sched) {
             ggml_opt_dataset_free(ds);
         }
     }
-    CHECK(ncases == 2 * 12); // shard 1: batches 1..6; 2: 2, 4, 6; 3: 3, 6; 6: 6
+    CHECK(ncases == 2 * 14); // shard 1: batches 1..6; 2: 2, 4, 6; 3: 3, 6; 4: 4; 5: 5; 6: 6
 
     ggml_backend_buffer_free(buf);
     ggml_free(ctx);
@@ -208,7 +210,7 @@ static void test_generator(ggml_backend_sched_t sched) {
 static void test_unusable_sizes() {
     CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, 1, 0, 1) == nullptr);   // empty
     CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 0, 1, 6, 1) == nullptr);   // empty datapoints
-    CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, 1, 6, 4) == nullptr);   // 4 does not divide 6
+    CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, 1, 6, 0) == nullptr);   // empty shards
     CHECK(ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 1, -1, 6, 1) == nullptr);  // negative label size
     ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_I32, 3, 2, 6, 2);
     CHECK(ds != nullptr);

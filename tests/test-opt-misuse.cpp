@@ -58,7 +58,6 @@ static void test_optimizer_params() {
         {"adamw beta2 -0.1",  GGML_OPT_OPTIMIZER_TYPE_ADAMW, [](ggml_opt_optimizer_params & p) { p.adamw.beta2 = -0.1f; }, "beta2"},
         {"adamw eps -1",      GGML_OPT_OPTIMIZER_TYPE_ADAMW, [](ggml_opt_optimizer_params & p) { p.adamw.eps = -1.0f; },   "eps"},
         {"adamw wd 1.5",      GGML_OPT_OPTIMIZER_TYPE_ADAMW, [](ggml_opt_optimizer_params & p) { p.adamw.wd = 1.5f; },     "wd"},
-        {"adamw gclip 1",     GGML_OPT_OPTIMIZER_TYPE_ADAMW, [](ggml_opt_optimizer_params & p) { p.adamw.gclip = 1.0f; },  "gclip"},
         {"sgd alpha -1",      GGML_OPT_OPTIMIZER_TYPE_SGD,   [](ggml_opt_optimizer_params & p) { p.sgd.alpha = -1.0f; },   "alpha"},
         {"sgd wd 2",          GGML_OPT_OPTIMIZER_TYPE_SGD,   [](ggml_opt_optimizer_params & p) { p.sgd.wd = 2.0f; },       "wd"},
     };

@@ -7,6 +7,8 @@
 #include "ggml-backend.h"
 #include "core/ggml-impl.h"
 
+#include <vector>
+
 struct ggml_backend_buffer_type_i {
     const char *          (*get_name)      (ggml_backend_buffer_type_t buft);
     ggml_backend_buffer_t (*alloc_buffer)  (ggml_backend_buffer_type_t buft, size_t size);
@@ -99,6 +101,11 @@ inline bool ggml_backend_same_layout(const ggml_tensor * a, const ggml_tensor * 
 
 // The buffer-type of host memory: plain aligned allocations, readable by the CPU directly.
 bool ggml_backend_buft_is_cpu(ggml_backend_buffer_type_t buft);
+
+// registry.cpp: the backends compiled in, and adding/removing a registration (and its devices)
+std::vector<ggml_backend_reg_t> ggml_backend_builtin_regs();
+void ggml_backend_register_builtin(ggml_backend_reg_t reg);
+void ggml_backend_unregister(ggml_backend_reg_t reg);
 
 // ggml_gallocr_reserve_n followed by ggml_gallocr_alloc_graph, planning the graph once.
 bool ggml_gallocr_reserve_and_alloc_n(ggml_gallocr_t galloc, ggml_cgraph * graph, const int * node_buffer_ids,

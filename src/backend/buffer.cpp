@@ -147,7 +147,7 @@ void ggml_backend_tensor_memset(ggml_tensor * tensor, uint8_t value, size_t offs
 }
 
 // Raw copy of src's memory range into dst's: both must have the same layout.
-void ggml_backend_tensor_copy(ggml_tensor * src, ggml_tensor * dst) {
+void ggml_backend_tensor_copy(const ggml_tensor * src, ggml_tensor * dst) {
     if (!ggml_backend_same_layout(src, dst)) {
         ggml_op_misuse(__FILE__, __LINE__, "ggml_backend_tensor_copy", "same type, shape and strides", src, dst);
     }

@@ -21,11 +21,24 @@ struct registry {
     std::vector<ggml_backend_reg_t> regs;
     std::vector<ggml_backend_dev_t> devices;
 
-    registry() { add_reg(ggml_backend_cpu_reg()); }
+    registry() { add_builtin(); }
+
+    void add_builtin() {
+        for (ggml_backend_reg_t reg : ggml_backend_builtin_regs()) add_reg(reg);
+    }
 
     void add_reg(ggml_backend_reg_t reg) {
         if (!push_unique(regs, reg)) return;
         for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); ++i) push_unique(devices, ggml_backend_reg_dev_get(reg, i));
+    }
+
+    void remove_reg(ggml_backend_reg_t reg) {
+        for (size_t i = 0; i < regs.size(); ++i) {
+            if (regs[i] == reg) { regs.erase(regs.begin() + (long) i); break; }
+        }
+        for (size_t i = devices.size(); i-- > 0;) {
+            if (devices[i]->reg == reg) devices.erase(devices.begin() + (long) i);
+        }
     }
 };
 
@@ -44,6 +57,21 @@ bool equal_ignoring_case(const char * a, const char * b) {
 }
 
 } // namespace
+
+// The backends compiled into this library, in the order ggml_backend_load_all registers them.
+std::vector<ggml_backend_reg_t> ggml_backend_builtin_regs() {
+    return {ggml_backend_cpu_reg()};
+}
+
+void ggml_backend_register_builtin(ggml_backend_reg_t reg) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    get_registry().add_reg(reg);
+}
+
+void ggml_backend_unregister(ggml_backend_reg_t reg) {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    get_registry().remove_reg(reg);
+}
 
 void ggml_backend_device_register(ggml_backend_dev_t device) {
     std::lock_guard<std::mutex> lock(g_registry_mutex);

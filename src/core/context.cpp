@@ -12,7 +12,10 @@ extern "C" void ggml_backend_tensor_memset(ggml_tensor * tensor, uint8_t value, 
 
 static constexpr size_t OBJECT_SIZE = sizeof(ggml_object);
 
-size_t ggml_tensor_overhead(void) { return OBJECT_SIZE + sizeof(ggml_tensor) + GGML_MEM_ALIGN; }
+// ggml's figure: one object header plus the tensor struct (both multiples of GGML_MEM_ALIGN).
+size_t ggml_tensor_overhead(void) { return OBJECT_SIZE + sizeof(ggml_tensor); }
+static_assert(sizeof(ggml_object) % GGML_MEM_ALIGN == 0 && sizeof(ggml_tensor) % GGML_MEM_ALIGN == 0,
+              "tensor objects must need no padding for ggml_tensor_overhead to be exact");
 
 ggml_context * ggml_init(ggml_init_params params) {
     ggml_context * ctx = new (std::nothrow) ggml_context();

@@ -15,16 +15,19 @@ extern "C" void ggml_backend_tensor_set(ggml_tensor * tensor, const void * data,
 // ---------------------------------------------------------------------------------------------
 // hash set (open addressing, linear probing, keyed by tensor address)
 
+// The smallest entry of a table of primes, each about twice the one before, that is >= min_sz
+// (odd min_sz | 1 past the table). The table is ggml's, so that graphs of a given size take the
+// same hash set, and so the same context memory, as with ggml.
 size_t ggml_hash_size(size_t min_sz) {
-    // a prime a little above the request keeps probe chains short for pointer keys
-    size_t n = min_sz < 3 ? 3 : min_sz | 1;
-    for (;; n += 2) {
-        bool prime = true;
-        for (size_t d = 3; d * d <= n; d += 2) {
-            if (n % d == 0) { prime = false; break; }
-        }
-        if (prime) return n;
+    static const size_t primes[] = {
+        2, 3, 5, 11, 17, 37, 67, 131, 257, 521, 1031, 2053, 4099, 8209, 16411, 32771, 65537, 131101,
+        262147, 524309, 1048583, 2097169, 4194319, 8388617, 16777259, 33554467, 67108879, 134217757,
+        268435459, 536870923, 1073741827, 2147483659ull,
+    };
+    for (size_t p : primes) {
+        if (p >= min_sz) return p;
     }
+    return min_sz | 1;
 }
 
 static size_t hash_of(const ggml_tensor * p) { return (size_t) (uintptr_t) p >> 4; }
@@ -63,13 +66,23 @@ size_t ggml_hash_find_or_insert(ggml_hash_set * set, ggml_tensor * key) {
 // ---------------------------------------------------------------------------------------------
 // creation
 
+// What a graph takes from its context, computed as ggml does for its own graph layout (a header
+// of GGML_GRAPH_HEADER bytes, nodes, leafs, a use count and a key per hash slot, grads and
+// grad_accs per slot when asked for, the slots' used bits; each array aligned to its element),
+// so that contexts sized by ggml's formulas fit. This library's layout (no use counts) is smaller
+// and lies inside that space.
+static constexpr size_t GGML_GRAPH_HEADER = 88; // sizeof(struct ggml_cgraph) in ggml on 64-bit
+static_assert(sizeof(ggml_cgraph) <= GGML_GRAPH_HEADER, "the graph header must fit ggml's accounting");
+
 static size_t graph_nbytes(size_t size, bool grads) {
     const size_t hsize = ggml_hash_size(size * 2);
-    size_t n = sizeof(ggml_cgraph);
-    n += 2 * size * sizeof(ggml_tensor *);                   // nodes, leafs
-    n += hsize * sizeof(ggml_tensor *);                      // hash keys
-    if (grads) n += 2 * hsize * sizeof(ggml_tensor *);       // grads, grad_accs
-    n += ggml_bitset_words(hsize) * sizeof(uint32_t);        // hash used bits
+    const size_t ptr = sizeof(ggml_tensor *);
+    size_t n = GGML_GRAPH_HEADER;
+    n = GGML_PAD(n, ptr) + 2 * size * ptr;                       // nodes, leafs
+    n = GGML_PAD(n, sizeof(int32_t)) + hsize * sizeof(int32_t);  // ggml's use counts
+    n = GGML_PAD(n, ptr) + hsize * ptr;                          // hash keys
+    if (grads) n = GGML_PAD(n, ptr) + 2 * hsize * ptr;           // grads, grad_accs
+    n = GGML_PAD(n, sizeof(uint32_t)) + ggml_bitset_words(hsize) * sizeof(uint32_t); // used bits
     return n;
 }
 

@@ -102,3 +102,43 @@ const char * ggml_type_name(ggml_type type) {
     const ggml_type_traits * t = ggml_get_type_traits(type);
     return t ? t->type_name : "NONE";
 }
+
+// bfloat16 keeps the upper 16 bits of a single: widening is exact; narrowing adds half an ulp
+// of the kept part (less one, plus the kept lowest bit: ties go to even) before truncating.
+// A NaN only truncates, with the quiet bit set so that no NaN turns into an infinity.
+ggml_bf16_t ggml_fp32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    ggml_bf16_t h;
+    if ((x & 0x7fffffffu) > 0x7f800000u) {
+        h.bits = (uint16_t) ((x >> 16) | 0x40);
+    } else {
+        h.bits = (uint16_t) ((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+    }
+    return h;
+}
+
+float ggml_bf16_to_fp32(ggml_bf16_t h) {
+    const uint32_t x = (uint32_t) h.bits << 16;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+void ggml_bf16_to_fp32_row(const ggml_bf16_t * x, float * y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = ggml_bf16_to_fp32(x[i]);
+}
+
+void ggml_fp32_to_bf16_row_ref(const float * x, ggml_bf16_t * y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = ggml_fp32_to_bf16(x[i]);
+}
+
+void ggml_fp32_to_bf16_row(const float * x, ggml_bf16_t * y, int64_t n) { ggml_fp32_to_bf16_row_ref(x, y, n); }
+
+ggml_type ggml_ftype_to_ggml_type(ggml_ftype ftype) {
+    switch (ftype) {
+        case GGML_FTYPE_ALL_F32:    return GGML_TYPE_F32;
+        case GGML_FTYPE_MOSTLY_F16: return GGML_TYPE_F16;
+        default:                    return GGML_TYPE_COUNT;
+    }
+}

@@ -37,16 +37,22 @@ CGML_OPS(DECLARE_TRAITS)
 
 static const ggml_op_traits NONE_TRAITS = {"NONE", "none", nullptr};
 
-const ggml_op_traits * ggml_get_op_traits(ggml_op op) {
+// NULL for values that name no operator implemented here (ggml's enum has gaps for those).
+static const ggml_op_traits * find_op_traits(ggml_op op) {
     switch (op) {
         case GGML_OP_NONE: return &NONE_TRAITS;
 #define CASE_TRAITS(OP, name, facts) \
         case GGML_OP_##OP: return &ggml_op_traits_##name;
         CGML_OPS(CASE_TRAITS)
 #undef CASE_TRAITS
-        default: break;
+        default: return nullptr;
     }
-    GGML_ABORT("operator %d is not implemented", (int) op);
+}
+
+const ggml_op_traits * ggml_get_op_traits(ggml_op op) {
+    const ggml_op_traits * traits = find_op_traits(op);
+    if (!traits) GGML_ABORT("operator %d is not implemented", (int) op);
+    return traits;
 }
 
 const ggml_op_facts & ggml_get_op_facts(ggml_op op) {
@@ -90,13 +96,13 @@ bool ggml_node_computes_nothing(const ggml_tensor * node) {
 }
 
 const char * ggml_op_name(ggml_op op) {
-    if ((int) op < 0 || op >= GGML_OP_COUNT) return "UNKNOWN";
-    return ggml_get_op_traits(op)->name;
+    const ggml_op_traits * traits = find_op_traits(op);
+    return traits ? traits->name : "UNKNOWN";
 }
 
 const char * ggml_op_symbol(ggml_op op) {
-    if ((int) op < 0 || op >= GGML_OP_COUNT) return "?";
-    return ggml_get_op_traits(op)->symbol;
+    const ggml_op_traits * traits = find_op_traits(op);
+    return traits ? traits->symbol : "?";
 }
 
 const char * ggml_op_desc(const ggml_tensor * t) {

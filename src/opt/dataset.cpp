@@ -12,10 +12,12 @@
 
 ggml_opt_dataset_t ggml_opt_dataset_init(ggml_type type_data, ggml_type type_label, int64_t ne_datapoint,
                                          int64_t ne_label, int64_t ndata, int64_t ndata_shard) {
-    if (ndata <= 0 || ne_datapoint <= 0 || ne_label < 0 || ndata_shard <= 0 || ndata % ndata_shard != 0) {
+    // As in ggml, a shard size need not divide ndata: the dataset has ndata / ndata_shard whole
+    // shards, and the datapoints past the last whole shard are never shuffled or handed out.
+    if (ndata <= 0 || ne_datapoint <= 0 || ne_label < 0 || ndata_shard <= 0) {
         GGML_LOG_ERROR("ggml_opt_dataset_init: unusable sizes: ne_datapoint=%" PRId64 " ne_label=%" PRId64
                        " ndata=%" PRId64 " ndata_shard=%" PRId64 " (need ndata > 0, ne_datapoint > 0,"
-                       " ne_label >= 0 and a shard size that divides ndata)\n",
+                       " ne_label >= 0 and ndata_shard > 0)\n",
                        ne_datapoint, ne_label, ndata, ndata_shard);
         return nullptr;
     }

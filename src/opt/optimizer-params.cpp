@@ -13,7 +13,6 @@ ggml_opt_optimizer_params ggml_opt_get_default_optimizer_params(void * userdata)
     p.adamw.beta2 = 0.999f;
     p.adamw.eps   = 1e-8f;
     p.adamw.wd    = 0.0f;
-    p.adamw.gclip = 0.0f;
     p.sgd.alpha   = 1e-3f;
     p.sgd.wd      = 0.0f;
     return p;
@@ -43,7 +42,6 @@ const char * ggml_opt_check_optimizer_params(ggml_opt_optimizer_type optimizer, 
             else if (!(p.adamw.beta2 >= 0.0f && p.adamw.beta2 < 1.0f)) snprintf(buf, size, "AdamW beta2 must be in [0, 1), got %g", p.adamw.beta2);
             else if (!(p.adamw.eps >= 0.0f))                      snprintf(buf, size, "AdamW eps must be >= 0, got %g", p.adamw.eps);
             else if (!(p.adamw.wd >= 0.0f && p.adamw.wd <= 1.0f)) snprintf(buf, size, "AdamW wd must be in [0, 1], got %g", p.adamw.wd);
-            else if (!(p.adamw.gclip == 0.0f))                    snprintf(buf, size, "AdamW gclip must be 0 (gradient clipping is not supported), got %g", p.adamw.gclip);
             break;
         case GGML_OPT_OPTIMIZER_TYPE_SGD:
             if (!(p.sgd.alpha > 0.0f))                            snprintf(buf, size, "SGD alpha must be > 0, got %g", p.sgd.alpha);

@@ -87,9 +87,12 @@ static bool gemm_applies(const ggml_tensor * dst) {
     return true;
 }
 
+// No plan scratch, as in ggml for products that need no conversion: programs size contexts by
+// ggml's formulas, which leave no room for it. The GEMM packs into buffers that each thread keeps
+// (see cgml_gemm_f32), so the packing memory is allocated once per thread, not per compute.
 static size_t product_work_size(const ggml_tensor * dst, int n_threads) {
-    const product_layout l = layout_of(dst);
-    return (size_t) n_threads * cgml_gemm_thread_work_size(l.M, l.N, l.K);
+    (void) dst; (void) n_threads;
+    return 0;
 }
 
 static void product_forward(const ggml_compute_params * params, ggml_tensor * dst) {
