@@ -1,6 +1,7 @@
 // mnist-eval: evaluates a GGUF model on IDX test files and shows one prediction.
 
 #include "mnist-common.h"
+#include "mnist-output.h"
 
 #include <random>
 
@@ -43,11 +44,20 @@ int main(int argc, char ** argv) {
     const std::string backend_name = opts.positional.size() > 3 ? opts.positional[3] : "";
 
     std::string err;
+    if (!mnist_outputs_check({ opts.predictions }, { fname_model, fname_images, fname_labels }, err)) {
+        return fail(err);
+    }
     mnist_images images;
     mnist_labels labels;
     if (!mnist_images_load(fname_images, images, err) || !mnist_labels_load(fname_labels, labels, err) ||
         !mnist_data_check(images, labels, MNIST_NDATA_SHARD, err)) {
         return fail(err);
+    }
+
+    // a given batch is checked against the data before anything is allocated for it
+    if (opts.batch_physical > 0 && (opts.batch_physical % MNIST_NDATA_SHARD != 0 || images.n % opts.batch_physical != 0)) {
+        return fail("the number of test images (" + std::to_string(images.n) + ") must be a multiple of the physical batch (" +
+                    std::to_string(opts.batch_physical) + "), which must be a multiple of " + std::to_string(MNIST_NDATA_SHARD));
     }
 
     const uint64_t seed = opts.has_seed ? opts.seed : mnist_random_seed();
@@ -93,5 +103,8 @@ int main(int argc, char ** argv) {
     }
     ggml_opt_result_free(result);
     ggml_opt_dataset_free(dataset);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        rc = fail("cannot write to standard output");
+    }
     return rc;
 }

@@ -69,6 +69,9 @@ gguf_context * gguf_init_from_stream(FILE * f, const char * source, gguf_init_pa
 // The metadata bytes (header, key/value pairs, tensor infos, padding) in file order.
 std::vector<uint8_t> gguf_serialize_meta(const gguf_context * ctx);
 
+// The largest general.alignment accepted from a file (a power of two).
+#define GGUF_MAX_ALIGNMENT 65536u
+
 // Writes a file atomically: write_body fills the temporary file, which is renamed to fname only
 // when every step succeeded. Prints one message and returns false otherwise.
 bool gguf_write_file_atomically(const char * fname, const char * caller,
