@@ -194,6 +194,9 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
 
 class mnist_staged_file;
 
+// Fails (err: what, the tensor and the first bad index) when a weight is NaN or infinite.
+bool mnist_model_check_finite(const mnist_model & model, const std::string & what, std::string & err);
+
 // Writes the GGUF model atomically (no partial file on failure); refuses (and writes nothing) when
 // a weight is not finite. With stage, writes into that open staged file instead, for the caller to
 // commit together with its other outputs (mnist_commit_all).

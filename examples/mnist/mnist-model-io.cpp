@@ -104,6 +104,22 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
     return ok;
 }
 
+bool mnist_model_check_finite(const mnist_model & model, const std::string & what, std::string & err) {
+    for (const mnist_tensor_spec & spec : mnist_arch_tensors(model.arch)) {
+        const ggml_tensor * t = ggml_get_tensor(model.ctx_static, spec.name);
+        std::vector<float> v(ggml_nelements(t));
+        ggml_backend_tensor_get(t, v.data(), 0, ggml_nbytes(t));
+        for (size_t i = 0; i < v.size(); ++i) {
+            if (!std::isfinite(v[i])) {
+                err = what + " tensor " + spec.name + " has a non-finite weight (" + std::to_string(v[i]) + " at index " +
+                      std::to_string(i) + "); try a smaller --lr or --init-std";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 // The GGUF file layout: metadata, then each tensor's data padded to the alignment.
 // tensors: in the order they were added to gguf.
 static bool mnist_model_write(const gguf_context * gguf, const std::vector<const ggml_tensor *> & tensors, FILE * f,
@@ -147,20 +163,11 @@ bool mnist_model_save(const mnist_model & model, const std::string & fname, std:
         gguf_add_tensor(gguf, copy);
     }
 
-    bool ok = true;
     std::vector<const ggml_tensor *> tensors;
     for (const mnist_tensor_spec & spec : specs) {
-        const ggml_tensor * t = ggml_get_tensor(ctx_host, spec.name);
-        tensors.push_back(t);
-        const float * v = (const float *) t->data;
-        for (int64_t i = 0; ok && i < ggml_nelements(t); ++i) {
-            if (!std::isfinite(v[i])) {
-                err = fname + ": not saved: tensor " + spec.name + " has a non-finite weight (" + std::to_string(v[i]) +
-                      " at index " + std::to_string(i) + "); try a smaller --lr or --init-std";
-                ok = false;
-            }
-        }
+        tensors.push_back(ggml_get_tensor(ctx_host, spec.name));
     }
+    bool ok = mnist_model_check_finite(model, fname + ": not saved:", err);
     ok = ok && (stage ? mnist_model_write(gguf, tensors, stage->stream(), fname, err)
                       : mnist_write_atomically(fname, err, [&](FILE * f) { return mnist_model_write(gguf, tensors, f, fname, err); }));
     gguf_free(gguf);
