@@ -50,6 +50,8 @@ inline bool   gguf_is_power_of_two(uint64_t x) { return x != 0 && (x & (x - 1)) 
 inline size_t gguf_pad(size_t x, size_t alignment) { return (x + alignment - 1) / alignment * alignment; }
 
 // Aborts naming the caller unless id indexes ctx's key/value pairs.
+// Misuse of the C API (a NULL context, key, name or path) aborts with a message naming the function.
+void gguf_check_not_null(const void * p, const char * what, const char * caller);
 void gguf_check_key_id(const gguf_context * ctx, int64_t key_id, const char * caller);
 // Aborts naming the caller unless id indexes ctx's tensors.
 void gguf_check_tensor_id(const gguf_context * ctx, int64_t tensor_id, const char * caller);
