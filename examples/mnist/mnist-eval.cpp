@@ -19,8 +19,9 @@ static const char * USAGE =
     "  --predictions PATH   write every predicted digit there, one per line\n"
     "  --help               show this help\n";
 
+// One line whatever the message holds (paths and strings from files are shown escaped).
 static int fail(const std::string & msg) {
-    fprintf(stderr, "error: %s\n", msg.c_str());
+    fprintf(stderr, "error: %s\n", mnist_escape(msg).c_str());
     return 1;
 }
 

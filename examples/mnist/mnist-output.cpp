@@ -61,7 +61,6 @@ std::string mnist_escape(const std::string & s) {
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
-            case '\\': out += "\\\\"; break;
             default:
                 if (c < 0x20 || c >= 0x7f) {
                     char buf[8];

@@ -74,6 +74,7 @@ bool mnist_write_atomically(const std::string & path, std::string & err, F && fi
 // unlink()s every pending temp file; only async-signal-safe calls.
 void mnist_staged_remove_all_signal_safe();
 
-// Shows a string from a file or the command line safely in a one-line message: control characters,
-// backslashes and bytes >= 0x7f become escapes (\n, \t, \x1b, ...).
+// Shows a string from a file or the command line safely in a one-line message: control characters
+// and bytes >= 0x7f become escapes (\n, \t, \x1b, ...). Backslashes stay as they are, so escaping
+// twice changes nothing and a whole message can be escaped once more where it is printed.
 std::string mnist_escape(const std::string & s);

@@ -38,8 +38,9 @@ static const char * USAGE =
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
     "  --help               show this help\n";
 
+// One line whatever the message holds (paths and strings from files are shown escaped).
 static int fail(const std::string & msg) {
-    fprintf(stderr, "error: %s\n", msg.c_str());
+    fprintf(stderr, "error: %s\n", mnist_escape(msg).c_str());
     return 1;
 }
 

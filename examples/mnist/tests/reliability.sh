@@ -144,6 +144,7 @@ expect_error eval-arch-forged  "unsupported architecture 'x\\nmain: test_acc=99.
 expect_error eval-tensor-forged "unexpected tensor fc3\\n\\x1b[31mforged" \
                                "$EVAL" "$D/model-tensor-forged.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}"
 expect_error eval-arch-nul     "NUL byte" "$EVAL" "$D/model-arch-nul.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}"
+expect_error eval-path-newline "cannot open" "$EVAL" "$D/model-fc-zero.gguf" "$D/no"$'\n'"error: forged" "$D/labels" "${E_ARGS[@]}"
 head -c 40 "$D/model-fc-zero.gguf" >"$D/model-truncated.gguf"
 expect_error eval-gguf-truncated "not a valid GGUF file (gguf:" "$EVAL" "$D/model-truncated.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}"
 
