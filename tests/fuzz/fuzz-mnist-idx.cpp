@@ -5,27 +5,14 @@
 // Build and run with tests/fuzz/run-mnist-fuzzers.sh; the corpus is replayed by ctest.
 
 #include "mnist-common.h"
+#include "fuzz-input-file.h"
 
 #include <cstdio>
 #include <string>
 #include <unistd.h>
 
-static std::string input_file(const uint8_t * data, size_t size) {
-    static std::string path;
-    if (path.empty()) {
-        char tmpl[] = "/tmp/fuzz-mnist-idx-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        if (fd < 0) abort();
-        close(fd);
-        path = tmpl;
-    }
-    FILE * f = fopen(path.c_str(), "wb");
-    if (!f || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0) abort();
-    return path;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
-    const std::string path = input_file(data, size);
+    const std::string path = fuzz_input_file(data, size);
     std::string err;
 
     mnist_images images;

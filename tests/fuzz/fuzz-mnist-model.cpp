@@ -5,6 +5,7 @@
 // Build and run with tests/fuzz/run-mnist-fuzzers.sh; the corpus is replayed by ctest.
 
 #include "mnist-common.h"
+#include "fuzz-input-file.h"
 
 #include <cstdio>
 #include <string>
@@ -13,16 +14,7 @@
 static void quiet_log(ggml_log_level, const char *, void *) {}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
-    static std::string path;
-    if (path.empty()) {
-        char tmpl[] = "/tmp/fuzz-mnist-model-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        if (fd < 0) abort();
-        close(fd);
-        path = tmpl;
-    }
-    FILE * f = fopen(path.c_str(), "wb");
-    if (!f || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0) abort();
+    const std::string path = fuzz_input_file(data, size);
 
     ggml_log_set(quiet_log, nullptr);
     std::string err;
