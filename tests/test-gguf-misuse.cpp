@@ -3,6 +3,8 @@
 
 #include "ggml.h"
 #include "gguf.h"
+
+#include <cstdint>
 #include "gguf-test-helpers.h"
 
 #include "death-test.h"
@@ -43,6 +45,12 @@ int main() {
                  "gguf_write_to_file: fname is NULL");
     expect_abort("set a value under a NULL key", [](gguf_context * c) { gguf_set_val_u32(c, nullptr, 1); },
                  "gguf_set_val_u32: key is NULL");
+    expect_abort("alignment above the cap", [](gguf_context * c) { gguf_set_val_u32(c, "general.alignment", 1u << 31); },
+                 "at most 65536");
+    expect_abort("array whose byte size overflows", [](gguf_context * c) {
+        static const uint32_t one = 1;
+        gguf_set_arr_data(c, "a", GGUF_TYPE_UINT32, &one, SIZE_MAX / 2);
+    }, "overflow");
     expect_abort("u32 key read as f32", [](gguf_context * c) { gguf_get_val_f32(c, 0); }, "key 'n' holds a u32, not a f32");
     expect_abort("string key read as u32", [](gguf_context * c) { gguf_get_val_u32(c, 1); }, "not a u32");
     expect_abort("array read as a scalar", [](gguf_context * c) { gguf_get_val_f32(c, 2); }, "array of f32");

@@ -164,8 +164,9 @@ const char * gguf_get_arr_str(const gguf_context * ctx, int64_t key_id, size_t i
 static void apply_alignment_key(gguf_context * ctx, const gguf_kv & kv) {
     uint32_t value = 0;
     if (!kv.is_array && kv.type == GGUF_TYPE_UINT32) memcpy(&value, kv.bytes.data(), sizeof value);
-    if (kv.is_array || kv.type != GGUF_TYPE_UINT32 || !gguf_is_power_of_two(value)) {
-        GGML_ABORT("gguf: '%s' must be a u32 power of two", GGUF_KEY_GENERAL_ALIGNMENT);
+    if (kv.is_array || kv.type != GGUF_TYPE_UINT32 || !gguf_is_power_of_two(value) || value > GGUF_MAX_ALIGNMENT) {
+        GGML_ABORT("gguf: '%s' must be a u32 power of two, at most %u", GGUF_KEY_GENERAL_ALIGNMENT,
+                   (unsigned) GGUF_MAX_ALIGNMENT);
     }
     ctx->alignment = value;
     gguf_pack_offsets(ctx);
@@ -231,9 +232,13 @@ void gguf_set_arr_data(gguf_context * ctx, const char * key, gguf_type type, con
                    "gguf_set_arr_str; nested arrays are not supported)", key ? key : "(null)", (int) type);
     }
     if (n > 0 && !data) GGML_ABORT("gguf_set_arr_data: key '%s': data is NULL", key ? key : "(null)");
+    size_t nbytes = 0;
+    if (__builtin_mul_overflow(n, elem, &nbytes)) {
+        GGML_ABORT("gguf_set_arr_data: key '%s': %zu elements of %zu bytes overflow size_t", key, n, elem);
+    }
     gguf_kv kv = make_kv(key, type, true);
-    kv.bytes.resize(n * elem);
-    if (n > 0) memcpy(kv.bytes.data(), data, n * elem);
+    kv.bytes.resize(nbytes);
+    if (n > 0) memcpy(kv.bytes.data(), data, nbytes);
     store_kv(ctx, std::move(kv));
 }
 
