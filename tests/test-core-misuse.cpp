@@ -68,5 +68,20 @@ int main() {
         ggml_reshape_2d(ctx, ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 6, 4), 5, 5);
     }, {"[6, 4"});
 
+    // shapes whose size overflows, and NULL arguments: a message naming the function, not a segfault
+    expect_abort("tensor whose byte size overflows", [](ggml_context * ctx) {
+        ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 1LL << 62, 4);
+    }, {"ggml_new_tensor", "overflows"});
+    expect_abort("tensor whose element count overflows", [](ggml_context * ctx) {
+        ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 1LL << 32, 1LL << 32, 1, 1);
+    }, {"ggml_new_tensor", "overflows"});
+    expect_abort("new tensor in a NULL context", [](ggml_context *) {
+        ggml_new_tensor_1d(nullptr, GGML_TYPE_F32, 4);
+    }, {"ggml_new_tensor", "ctx is NULL"});
+    expect_abort("get_tensor in a NULL context", [](ggml_context *) { ggml_get_tensor(nullptr, "a"); },
+                 {"ggml_get_tensor", "ctx is NULL"});
+    expect_abort("get_tensor with a NULL name", [](ggml_context * ctx) { ggml_get_tensor(ctx, nullptr); },
+                 {"ggml_get_tensor", "name is NULL"});
+
     return oph::finish();
 }

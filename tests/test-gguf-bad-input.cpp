@@ -199,6 +199,19 @@ int main() {
     expect_rejected("alignment 0", aligned_file(le_bytes().i32(4).u32(0)), "not a power of two");
     expect_rejected("alignment of type i32", aligned_file(le_bytes().i32(5).i32(32)), "expected u32");
     expect_rejected("alignment as an array", aligned_file(le_bytes().i32(9).i32(4).u64(1).u32(32)), "expected u32");
+    // a 57-byte file must not make gguf_get_meta_size or a write-back pad to 2 GiB
+    expect_rejected("alignment 2^31", aligned_file(le_bytes().i32(4).u32(1u << 31)), "more than the supported 65536");
+    expect_rejected("alignment 2^17", aligned_file(le_bytes().i32(4).u32(1u << 17)), "more than the supported");
+
+    // strings from the file stay on one line in the error, and a name with a NUL is refused
+    {
+        le_bytes f = header(0, 1);
+        f.str("general.architecture").i32(8).str(std::string("mnist-fc\0x", 10));
+        expect_rejected("architecture with a NUL byte", f.b, "'general.architecture' contains a NUL byte");
+        le_bytes k = header(0, 2);
+        k.str("dup\n\x1b[2Jforged").i32(4).u32(1).str("dup\n\x1b[2Jforged").i32(4).u32(1);
+        expect_rejected("duplicate key with a newline and an escape", k.b, "duplicate key 'dup\\n\\x1b[2Jforged'");
+    }
 
     // tensor data offsets
     expect_rejected("misaligned offset",

@@ -3,6 +3,8 @@
 
 #include "ggml.h"
 #include "gguf.h"
+
+#include <cstdint>
 #include "gguf-test-helpers.h"
 
 #include "death-test.h"
@@ -37,6 +39,18 @@ static void expect_abort(const char * what, const std::function<void(gguf_contex
 
 int main() {
     gguf_test::temp_dir(); // created here, so that children write into it and the parent removes it
+    expect_abort("find_key with a NULL key", [](gguf_context * c) { gguf_find_key(c, nullptr); }, "gguf_find_key: key is NULL");
+    expect_abort("n_kv of a NULL context", [](gguf_context *) { gguf_get_n_kv(nullptr); }, "gguf_get_n_kv: ctx is NULL");
+    expect_abort("write to a NULL path", [](gguf_context * c) { gguf_write_to_file(c, nullptr, false); },
+                 "gguf_write_to_file: fname is NULL");
+    expect_abort("set a value under a NULL key", [](gguf_context * c) { gguf_set_val_u32(c, nullptr, 1); },
+                 "gguf_set_val_u32: key is NULL");
+    expect_abort("alignment above the cap", [](gguf_context * c) { gguf_set_val_u32(c, "general.alignment", 1u << 31); },
+                 "at most 65536");
+    expect_abort("array whose byte size overflows", [](gguf_context * c) {
+        static const uint32_t one = 1;
+        gguf_set_arr_data(c, "a", GGUF_TYPE_UINT32, &one, SIZE_MAX / 2);
+    }, "overflow");
     expect_abort("u32 key read as f32", [](gguf_context * c) { gguf_get_val_f32(c, 0); }, "key 'n' holds a u32, not a f32");
     expect_abort("string key read as u32", [](gguf_context * c) { gguf_get_val_u32(c, 1); }, "not a u32");
     expect_abort("array read as a scalar", [](gguf_context * c) { gguf_get_val_f32(c, 2); }, "array of f32");

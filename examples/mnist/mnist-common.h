@@ -64,12 +64,18 @@ struct mnist_labels {
     std::vector<uint8_t> values; // n labels in 0..9
 };
 
-// Reads a whole file, transparently gunzipping it when its content starts with the gzip magic.
-bool mnist_read_file(const std::string & fname, std::vector<uint8_t> & bytes, std::string & err);
+// Reads up to size bytes into dst and returns how many: fewer only at the end of the data, -1 (with
+// err set) on an error.
+typedef std::function<int64_t(uint8_t * dst, size_t size, std::string & err)> mnist_read_fn;
 
-// IDX readers: check magic, dimensions, counts against the file size and label range.
-bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err);
+// IDX readers: check magic, dimensions, counts against the file size and label range. The header is
+// checked before the data is read, the buffer grows only with data actually read, and trailing
+// bytes are detected without reading them to their end: memory stays within what the header
+// announces plus 1 MB, whatever the file (gzip bombs, /dev/zero).
+bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err); // plain or gzip
 bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::string & err);
+bool mnist_images_read(const std::string & name, const mnist_read_fn & read, mnist_images & images, std::string & err);
+bool mnist_labels_read(const std::string & name, const mnist_read_fn & read, mnist_labels & labels, std::string & err);
 // The same checks on IDX bytes already in memory (name is used in messages).
 bool mnist_images_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err);
 bool mnist_labels_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_labels & labels, std::string & err);
@@ -80,10 +86,6 @@ bool mnist_data_check(const mnist_images & images, const mnist_labels & labels, 
 // Dataset with F32 pixels scaled to [0, 1] and one-hot F32 labels; only the first n images when n >= 0.
 ggml_opt_dataset_t mnist_dataset_from(const mnist_images & images, const mnist_labels & labels, int64_t ndata_shard,
                                       int64_t n = -1);
-
-// Reads up to size bytes into dst and returns how many: fewer only at the end of the data, -1 (with
-// err set) on an error.
-typedef std::function<int64_t(uint8_t * dst, size_t size, std::string & err)> mnist_read_fn;
 
 // The dataset of mnist_dataset_from, with the checks of mnist_images_parse and mnist_data_check, read
 // from an IDX image stream: only a small chunk of the raw bytes is in memory at a time, never the
@@ -190,8 +192,16 @@ bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint
 // Loads a GGUF model; refuses a wrong architecture or any tensor with a wrong name, type or shape.
 bool mnist_model_load(mnist_model & model, const std::string & fname, std::string & err);
 
-// Writes the GGUF model atomically (no partial file on failure).
-bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err);
+class mnist_staged_file;
+
+// Fails (err: what, the tensor and the first bad index) when a weight is NaN or infinite.
+bool mnist_model_check_finite(const mnist_model & model, const std::string & what, std::string & err);
+
+// Writes the GGUF model atomically (no partial file on failure); refuses (and writes nothing) when
+// a weight is not finite. With stage, writes into that open staged file instead, for the caller to
+// commit together with its other outputs (mnist_commit_all).
+bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err,
+                      mnist_staged_file * stage = nullptr);
 
 // Builds the forward graph from model.images to model.logits in model.ctx_compute.
 void mnist_model_build(mnist_model & model);
@@ -247,5 +257,6 @@ mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vect
 // A seed from the operating system, for runs without --seed.
 uint64_t mnist_random_seed();
 
-// Writes one predicted digit per line (atomically).
-bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err);
+// Writes one predicted digit per line (atomically, or into stage as mnist_model_save does).
+bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err,
+                             mnist_staged_file * stage = nullptr);

@@ -41,28 +41,19 @@ static int64_t gz_read(gzFile f, const std::string & fname, uint8_t * dst, size_
     return -1;
 }
 
-bool mnist_read_file(const std::string & fname, std::vector<uint8_t> & bytes, std::string & err) {
-    gz_file f = gz_open(fname, err);
-    if (!f) {
-        return false;
-    }
-    bytes.clear();
-    uint8_t buf[1 << 16];
-    int64_t n;
-    while ((n = gz_read(f.get(), fname, buf, sizeof(buf), err)) > 0) {
-        bytes.insert(bytes.end(), buf, buf + n);
-    }
-    return n == 0;
+// An mnist_read_fn on an open file.
+static mnist_read_fn gz_reader(gzFile f, const std::string & fname) {
+    return [f, &fname](uint8_t * dst, size_t size, std::string & e) { return gz_read(f, fname, dst, size, e); };
 }
 
 bool mnist_images_load(const std::string & fname, mnist_images & images, std::string & err) {
-    std::vector<uint8_t> bytes;
-    return mnist_read_file(fname, bytes, err) && mnist_images_parse(fname, std::move(bytes), images, err);
+    gz_file f = gz_open(fname, err);
+    return f && mnist_images_read(fname, gz_reader(f.get(), fname), images, err);
 }
 
 bool mnist_labels_load(const std::string & fname, mnist_labels & labels, std::string & err) {
-    std::vector<uint8_t> bytes;
-    return mnist_read_file(fname, bytes, err) && mnist_labels_parse(fname, std::move(bytes), labels, err);
+    gz_file f = gz_open(fname, err);
+    return f && mnist_labels_read(fname, gz_reader(f.get(), fname), labels, err);
 }
 
 ggml_opt_dataset_t mnist_dataset_load(const std::string & fname_images, const mnist_labels & labels, int64_t ndata_shard,
@@ -71,10 +62,7 @@ ggml_opt_dataset_t mnist_dataset_load(const std::string & fname_images, const mn
     if (!f) {
         return nullptr;
     }
-    const mnist_read_fn read = [&](uint8_t * dst, size_t size, std::string & e) {
-        return gz_read(f.get(), fname_images, dst, size, e);
-    };
-    return mnist_dataset_read(fname_images, read, labels, ndata_shard, err);
+    return mnist_dataset_read(fname_images, gz_reader(f.get(), fname_images), labels, ndata_shard, err);
 }
 
 static bool use_colour(FILE * f) {

@@ -1,6 +1,7 @@
 // mnist-eval: evaluates a GGUF model on IDX test files and shows one prediction.
 
 #include "mnist-common.h"
+#include "mnist-output.h"
 
 #include <random>
 
@@ -18,8 +19,9 @@ static const char * USAGE =
     "  --predictions PATH   write every predicted digit there, one per line\n"
     "  --help               show this help\n";
 
+// One line whatever the message holds (paths and strings from files are shown escaped).
 static int fail(const std::string & msg) {
-    fprintf(stderr, "error: %s\n", msg.c_str());
+    fprintf(stderr, "error: %s\n", mnist_escape(msg).c_str());
     return 1;
 }
 
@@ -43,11 +45,20 @@ int main(int argc, char ** argv) {
     const std::string backend_name = opts.positional.size() > 3 ? opts.positional[3] : "";
 
     std::string err;
+    if (!mnist_outputs_check({ opts.predictions }, { fname_model, fname_images, fname_labels }, err)) {
+        return fail(err);
+    }
     mnist_images images;
     mnist_labels labels;
     if (!mnist_images_load(fname_images, images, err) || !mnist_labels_load(fname_labels, labels, err) ||
         !mnist_data_check(images, labels, MNIST_NDATA_SHARD, err)) {
         return fail(err);
+    }
+
+    // a given batch is checked against the data before anything is allocated for it
+    if (opts.batch_physical > 0 && (opts.batch_physical % MNIST_NDATA_SHARD != 0 || images.n % opts.batch_physical != 0)) {
+        return fail("the number of test images (" + std::to_string(images.n) + ") must be a multiple of the physical batch (" +
+                    std::to_string(opts.batch_physical) + "), which must be a multiple of " + std::to_string(MNIST_NDATA_SHARD));
     }
 
     const uint64_t seed = opts.has_seed ? opts.seed : mnist_random_seed();
@@ -93,5 +104,8 @@ int main(int argc, char ** argv) {
     }
     ggml_opt_result_free(result);
     ggml_opt_dataset_free(dataset);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        rc = fail("cannot write to standard output");
+    }
     return rc;
 }

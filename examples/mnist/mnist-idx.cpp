@@ -52,7 +52,7 @@ static bool idx_payload(const std::string & fname, const std::vector<uint32_t> &
     }
     if (have != payload) {
         err = fname + ": size mismatch: header announces " + std::to_string(payload) + " bytes of data, file has " +
-              std::to_string(have);
+              (have > payload ? std::string("more") : std::to_string(have));
         return false;
     }
     return true;
@@ -71,39 +71,101 @@ static bool images_shape(const std::string & fname, const std::vector<uint32_t> 
     return true;
 }
 
-bool mnist_images_parse(const std::string & fname, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err) {
-    std::vector<uint32_t> dims;
-    if (!idx_header(fname, bytes.data(), bytes.size(), 3, dims, err) ||
-        !idx_payload(fname, dims, bytes.size() - idx_header_size(3), err) || !images_shape(fname, dims, err)) {
+// Reads an IDX file of ndims dimensions from a stream: the header first, then exactly the bytes it
+// announces (the buffer grows with the data actually read, so a header that lies costs nothing),
+// then one probe for trailing data, which is never read to its end (/dev/zero has no end).
+// shape_ok (optional) vets the dimensions before anything is allocated.
+typedef bool (*idx_shape_check)(const std::string & name, const std::vector<uint32_t> & dims, std::string & err);
+
+static bool idx_read(const std::string & name, const mnist_read_fn & read, uint32_t ndims, idx_shape_check shape_ok,
+                     std::vector<uint32_t> & dims, std::vector<uint8_t> & payload, std::string & err) {
+    uint8_t header[16];
+    const int64_t nheader = read(header, idx_header_size(ndims), err);
+    if (nheader < 0 || !idx_header(name, header, size_t(nheader), ndims, dims, err) ||
+        (shape_ok && !shape_ok(name, dims, err))) {
         return false;
     }
-    images.n = dims[0];
-    // drop the header in place and keep the buffer: no second 47 MB copy of the pixels
-    bytes.erase(bytes.begin(), bytes.begin() + idx_header_size(3));
-    images.pixels = std::move(bytes);
+    uint64_t announced = 1;
+    for (uint32_t d : dims) {
+        announced *= d; // at most 2^32 * 28 * 28 for images (checked first), 2^32 for labels
+    }
+    payload.clear();
+    const uint64_t chunk = 1 << 20;
+    while (payload.size() < announced) {
+        const size_t have = payload.size();
+        const size_t want = size_t(std::min<uint64_t>(chunk, announced - have));
+        payload.resize(have + want);
+        const int64_t got = read(payload.data() + have, want, err);
+        if (got < 0) {
+            return false;
+        }
+        payload.resize(have + size_t(got));
+        if (size_t(got) < want) {
+            return idx_payload(name, dims, payload.size(), err);
+        }
+    }
+    uint8_t probe[1];
+    const int64_t extra = read(probe, sizeof(probe), err);
+    if (extra < 0) {
+        return false;
+    }
+    return idx_payload(name, dims, announced + uint64_t(extra), err);
+}
+
+// An mnist_read_fn over bytes in memory.
+static mnist_read_fn memory_reader(const std::vector<uint8_t> & bytes, size_t & pos) {
+    return [&bytes, &pos](uint8_t * dst, size_t size, std::string &) -> int64_t {
+        const size_t n = std::min(size, bytes.size() - pos);
+        std::copy(bytes.begin() + pos, bytes.begin() + pos + n, dst);
+        pos += n;
+        return int64_t(n);
+    };
+}
+
+bool mnist_images_read(const std::string & name, const mnist_read_fn & read, mnist_images & images, std::string & err) {
+    std::vector<uint32_t> dims;
+    std::vector<uint8_t>  pixels;
+    if (!idx_read(name, read, 3, images_shape, dims, pixels, err)) {
+        return false;
+    }
+    images.n      = dims[0];
+    images.pixels = std::move(pixels);
     return true;
 }
 
-bool mnist_labels_parse(const std::string & fname, std::vector<uint8_t> && bytes, mnist_labels & labels, std::string & err) {
+bool mnist_labels_read(const std::string & name, const mnist_read_fn & read, mnist_labels & labels, std::string & err) {
     std::vector<uint32_t> dims;
-    if (!idx_header(fname, bytes.data(), bytes.size(), 1, dims, err) ||
-        !idx_payload(fname, dims, bytes.size() - idx_header_size(1), err)) {
+    std::vector<uint8_t>  values;
+    if (!idx_read(name, read, 1, nullptr, dims, values, err)) {
         return false;
     }
     if (dims[0] == 0) {
-        err = fname + ": no labels";
+        err = name + ": no labels";
         return false;
     }
-    for (size_t i = 8; i < bytes.size(); ++i) {
-        if (bytes[i] >= MNIST_NCLASSES) {
-            err = fname + ": label " + std::to_string(bytes[i]) + " at index " + std::to_string(i - 8) + " is not a digit 0-9";
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (values[i] >= MNIST_NCLASSES) {
+            err = name + ": label " + std::to_string(values[i]) + " at index " + std::to_string(i) + " is not a digit 0-9";
             return false;
         }
     }
-    labels.n = dims[0];
-    bytes.erase(bytes.begin(), bytes.begin() + 8);
-    labels.values = std::move(bytes);
+    labels.n      = dims[0];
+    labels.values = std::move(values);
     return true;
+}
+
+bool mnist_images_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_images & images, std::string & err) {
+    size_t pos = 0;
+    const bool ok = mnist_images_read(name, memory_reader(bytes, pos), images, err);
+    bytes.clear();
+    return ok;
+}
+
+bool mnist_labels_parse(const std::string & name, std::vector<uint8_t> && bytes, mnist_labels & labels, std::string & err) {
+    size_t pos = 0;
+    const bool ok = mnist_labels_read(name, memory_reader(bytes, pos), labels, err);
+    bytes.clear();
+    return ok;
 }
 
 static bool counts_check(int64_t nimages, int64_t nlabels, int64_t ndata_shard, std::string & err) {
@@ -167,13 +229,14 @@ ggml_opt_dataset_t mnist_dataset_read(const std::string & name, const mnist_read
 
     // Converted a chunk at a time, so the raw bytes (47 MB for the training set) never sit in memory
     // next to their F32 copy. Bytes beyond the announced pixels are only counted, for the message.
+    // One byte past the announced pixels is enough to know the file is too long: trailing data is
+    // never read to its end (it may have none, /dev/zero).
     std::vector<uint8_t> chunk(1 << 16);
     uint64_t have = 0;
-    int64_t  got;
-    while ((got = read(chunk.data(), chunk.size(), err)) > 0) {
-        if (have < npixels) {
-            pixels_to_f32(chunk.data(), std::min<uint64_t>(uint64_t(got), npixels - have), data + have);
-        }
+    int64_t  got  = 0;
+    while (have <= npixels &&
+           (got = read(chunk.data(), size_t(std::min<uint64_t>(chunk.size(), npixels - have + 1)), err)) > 0) {
+        pixels_to_f32(chunk.data(), std::min<uint64_t>(uint64_t(got), npixels - have), data + have);
         have += uint64_t(got);
     }
     if (got < 0 || !idx_payload(name, dims, have, err)) {

@@ -3,6 +3,9 @@
 #include "mnist-common.h"
 
 #include "gguf.h"
+#include "mnist-output.h"
+
+#include <cmath>
 
 #include <cinttypes>
 #include <cstdio>
@@ -24,9 +27,16 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
 
     struct ggml_context * ctx_file = nullptr;
     struct gguf_init_params params = { /*no_alloc =*/ false, &ctx_file };
+    // The reader's own error line becomes part of this one message (one line, not two).
+    std::string reason;
+    ggml_log_set([](enum ggml_log_level level, const char * text, void * user) {
+        if (level == GGML_LOG_LEVEL_ERROR && ((std::string *) user)->empty()) *(std::string *) user = text;
+    }, &reason);
     struct gguf_context * gguf = gguf_init_from_file(fname.c_str(), params);
+    ggml_log_set(nullptr, nullptr);
     if (!gguf) {
-        err = fname + ": not a valid GGUF file";
+        while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+        err = fname + ": not a valid GGUF file" + (reason.empty() ? "" : " (" + mnist_escape(reason) + ")");
         return false;
     }
 
@@ -41,7 +51,7 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
     } else {
         model.arch = gguf_get_val_str(gguf, key);
         if (!mnist_arch_is_known(model.arch)) {
-            err = fname + ": unsupported architecture '" + model.arch + "' (expected mnist-fc or mnist-cnn)";
+            err = fname + ": unsupported architecture '" + mnist_escape(model.arch) + "' (expected mnist-fc or mnist-cnn)";
             ok = false;
         }
     }
@@ -71,7 +81,7 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
                 expected = expected || std::string(spec.name) == name;
             }
             if (!expected) {
-                err = fname + ": unexpected tensor " + name + " for architecture " + model.arch;
+                err = fname + ": unexpected tensor " + mnist_escape(name) + " for architecture " + model.arch;
                 ok = false;
                 break;
             }
@@ -94,7 +104,45 @@ bool mnist_model_load(mnist_model & model, const std::string & fname, std::strin
     return ok;
 }
 
-bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err) {
+bool mnist_model_check_finite(const mnist_model & model, const std::string & what, std::string & err) {
+    for (const mnist_tensor_spec & spec : mnist_arch_tensors(model.arch)) {
+        const ggml_tensor * t = ggml_get_tensor(model.ctx_static, spec.name);
+        std::vector<float> v(ggml_nelements(t));
+        ggml_backend_tensor_get(t, v.data(), 0, ggml_nbytes(t));
+        for (size_t i = 0; i < v.size(); ++i) {
+            if (!std::isfinite(v[i])) {
+                err = what + " tensor " + spec.name + " has a non-finite weight (" + std::to_string(v[i]) + " at index " +
+                      std::to_string(i) + "); try a smaller --lr or --init-std";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+// The GGUF file layout: metadata, then each tensor's data padded to the alignment.
+// tensors: in the order they were added to gguf.
+static bool mnist_model_write(const gguf_context * gguf, const std::vector<const ggml_tensor *> & tensors, FILE * f,
+                              const std::string & fname, std::string & err) {
+    std::vector<uint8_t> bytes(gguf_get_meta_size(gguf));
+    gguf_get_meta_data(gguf, bytes.data());
+    bool ok = fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    const size_t align = gguf_get_alignment(gguf);
+    const std::vector<uint8_t> zeros(align, 0);
+    for (const ggml_tensor * t : tensors) {
+        if (!ok) break;
+        const size_t nbytes = ggml_nbytes(t);
+        const size_t pad = (align - nbytes % align) % align;
+        ok = fwrite(t->data, 1, nbytes, f) == nbytes && fwrite(zeros.data(), 1, pad, f) == pad;
+    }
+    if (!ok) {
+        err = fname + ": failed to write the model file";
+    }
+    return ok;
+}
+
+bool mnist_model_save(const mnist_model & model, const std::string & fname, std::string & err,
+                      mnist_staged_file * stage) {
     const std::vector<mnist_tensor_spec> specs = mnist_arch_tensors(model.arch);
 
     // Host copies of the weights, which may live on any backend.
@@ -115,10 +163,13 @@ bool mnist_model_save(const mnist_model & model, const std::string & fname, std:
         gguf_add_tensor(gguf, copy);
     }
 
-    const bool ok = gguf_write_to_file(gguf, fname.c_str(), /*only_meta =*/ false);
-    if (!ok) {
-        err = fname + ": failed to write the model file";
+    std::vector<const ggml_tensor *> tensors;
+    for (const mnist_tensor_spec & spec : specs) {
+        tensors.push_back(ggml_get_tensor(ctx_host, spec.name));
     }
+    bool ok = mnist_model_check_finite(model, fname + ": not saved:", err);
+    ok = ok && (stage ? mnist_model_write(gguf, tensors, stage->stream(), fname, err)
+                      : mnist_write_atomically(fname, err, [&](FILE * f) { return mnist_model_write(gguf, tensors, f, fname, err); }));
     gguf_free(gguf);
     ggml_free(ctx_host);
     return ok;

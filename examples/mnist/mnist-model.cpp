@@ -242,7 +242,7 @@ bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint
         }
         ggml_backend_tensor_set(t, values.data(), 0, ggml_nbytes(t));
     }
-    return true;
+    return mnist_model_check_finite(model, "initial weights", err);
 }
 
 bool mnist_model_init_random(mnist_model & model, const std::string & arch, uint64_t seed, std::string & err) {

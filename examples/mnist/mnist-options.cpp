@@ -1,13 +1,16 @@
 // Command-line options shared by mnist-train and mnist-eval, and small output helpers.
 
 #include "mnist-common.h"
+#include "mnist-output.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
+#include <unistd.h>
 
 static bool parse_int(const std::string & s, long long lo, long long hi, long long & out) {
     if (s.empty()) {
@@ -116,8 +119,17 @@ static bool apply_option(const std::string & name, const std::string & value, mn
     return true;
 }
 
+// Any allocation that fails in the programs ends them with one line and exit 1 instead of an
+// uncaught std::bad_alloc (abort, exit 134).
+static void out_of_memory() {
+    static const char msg[] = "error: out of memory\n";
+    (void) !write(2, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
 mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vector<std::string> & allowed,
                                          const char * usage, mnist_options & opts) {
+    std::set_new_handler(out_of_memory);
     for (int iarg = 1; iarg < argc; ++iarg) {
         const std::string arg = argv[iarg];
         if (arg == "--help" || arg == "-h") {
@@ -161,21 +173,19 @@ uint64_t mnist_random_seed() {
     return (uint64_t(rd()) << 32) ^ uint64_t(rd());
 }
 
-bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err) {
-    const std::string tmp = fname + ".tmp";
-    FILE * f = fopen(tmp.c_str(), "wb");
-    if (!f) {
-        err = fname + ": cannot write: " + std::strerror(errno);
-        return false;
-    }
+static bool predictions_fill(FILE * f, const std::vector<int32_t> & pred) {
     for (int32_t p : pred) {
         fprintf(f, "%d\n", p);
     }
-    const bool failed = ferror(f) != 0;
-    if (fclose(f) != 0 || failed || rename(tmp.c_str(), fname.c_str()) != 0) {
-        remove(tmp.c_str());
-        err = fname + ": write failed";
-        return false;
+    return ferror(f) == 0;
+}
+
+bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err,
+                             mnist_staged_file * stage) {
+    if (stage) {
+        return predictions_fill(stage->stream(), pred) || (err = mnist_escape(fname) + ": write failed", false);
     }
-    return true;
+    return mnist_write_atomically(fname, err, [&](FILE * f) {
+        return predictions_fill(f, pred) || (err = mnist_escape(fname) + ": write failed", false);
+    });
 }

@@ -1,6 +1,7 @@
 // mnist-train: trains mnist-fc or mnist-cnn on IDX files and saves the model as GGUF.
 
 #include "mnist-common.h"
+#include "mnist-output.h"
 
 #include <cstring>
 #include <memory>
@@ -37,14 +38,9 @@ static const char * USAGE =
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
     "  --help               show this help\n";
 
-static bool output_dir_writable(const std::string & fname) {
-    const size_t slash = fname.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : fname.substr(0, slash));
-    return access(dir.c_str(), W_OK) == 0;
-}
-
+// One line whatever the message holds (paths and strings from files are shown escaped).
 static int fail(const std::string & msg) {
-    fprintf(stderr, "error: %s\n", msg.c_str());
+    fprintf(stderr, "error: %s\n", mnist_escape(msg).c_str());
     return 1;
 }
 
@@ -77,14 +73,16 @@ int main(int argc, char ** argv) {
     if (opts.batch_physical == 0) {
         opts.batch_physical = mnist_default_batch_physical(arch, opts.batch_logical);
     }
-    if (!output_dir_writable(fname_out)) {
-        return fail(fname_out + ": the output directory does not exist or is not writable");
-    }
     if (opts.eval_images.empty() != opts.eval_labels.empty()) {
         return fail("--eval-images and --eval-labels go together");
     }
     if (!opts.predictions.empty() && opts.eval_images.empty()) {
         return fail("--predictions needs --eval-images and --eval-labels");
+    }
+    std::string err;
+    if (!mnist_outputs_check({ fname_out, opts.predictions }, { fname_images, fname_labels, opts.eval_images, opts.eval_labels },
+                             err)) {
+        return fail(err);
     }
 
     mnist_init_params init = mnist_init_default(arch);
@@ -98,7 +96,6 @@ int main(int argc, char ** argv) {
         init.std = opts.init_std;
     }
 
-    std::string err;
     mnist_labels labels;
     if (!mnist_labels_load(fname_labels, labels, err)) {
         return fail(err);
@@ -162,14 +159,20 @@ int main(int argc, char ** argv) {
         ggml_opt_dataset_free(eval_set);
     }
 
-    if (!mnist_model_save(model, fname_out, err)) {
+    // Both outputs or neither, and a file that existed before is never lost.
+    mnist_staged_file model_file, pred_file;
+    std::vector<mnist_staged_file *> staged = { &model_file };
+    bool saved = model_file.open(fname_out, err) && mnist_model_save(model, fname_out, err, &model_file);
+    if (saved && !opts.predictions.empty()) {
+        staged.push_back(&pred_file);
+        saved = pred_file.open(opts.predictions, err) && mnist_predictions_write(opts.predictions, predictions, err, &pred_file);
+    }
+    if (!saved || !mnist_commit_all(staged, err)) {
         return fail(err);
     }
-    // Both outputs or neither: a run that fails leaves no file behind.
-    if (!opts.predictions.empty() && !mnist_predictions_write(opts.predictions, predictions, err)) {
-        remove(fname_out.c_str());
-        return fail(err);
+    fprintf(stderr, "%s: model saved to %s\n", __func__, mnist_escape(fname_out).c_str());
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        return fail("cannot write to standard output");
     }
-    fprintf(stderr, "%s: model saved to %s\n", __func__, fname_out.c_str());
     return 0;
 }

@@ -103,18 +103,33 @@ void * ggml_context_alloc_graph(ggml_context * ctx, size_t nbytes) {
 
 static ggml_tensor * new_tensor_impl(ggml_context * ctx, ggml_type type, int n_dims, const int64_t * ne,
                                      ggml_tensor * view_src, size_t view_offs) {
+    if (!ctx) GGML_ABORT("ggml_new_tensor: ctx is NULL");
     GGML_ASSERT(n_dims >= 1 && n_dims <= GGML_MAX_DIMS);
     GGML_ASSERT(ggml_get_type_traits(type) != nullptr && "unsupported tensor type");
+    // The element count must fit int64_t (ggml_nelements) and the byte size size_t: a shape that
+    // overflows either would otherwise wrap to a small (even zero) allocation.
+    int64_t nelements = 1;
     for (int i = 0; i < n_dims; ++i) {
         if (ne[i] < 0) GGML_ABORT("ggml_new_tensor: negative dimension ne[%d] = %lld", i, (long long) ne[i]);
+        if (__builtin_mul_overflow(nelements, ne[i], &nelements)) {
+            GGML_ABORT("ggml_new_tensor: the element count of the shape overflows (ne[%d] = %lld)", i, (long long) ne[i]);
+        }
     }
     if (view_src && view_src->view_src) {
         view_offs += view_src->view_offs;
         view_src = view_src->view_src;
     }
 
-    size_t data_size = ggml_row_size(type, ne[0]);
-    for (int i = 1; i < n_dims; ++i) data_size *= (size_t) ne[i];
+    size_t data_size = 0;
+    if (__builtin_mul_overflow((size_t) ggml_type_size(type), (size_t) ne[0], &data_size)) {
+        GGML_ABORT("ggml_new_tensor: the byte size of the shape overflows (ne[0] = %lld)", (long long) ne[0]);
+    }
+    data_size /= (size_t) ggml_blck_size(type); // ggml_row_size, checked
+    for (int i = 1; i < n_dims; ++i) {
+        if (__builtin_mul_overflow(data_size, (size_t) ne[i], &data_size)) {
+            GGML_ABORT("ggml_new_tensor: the byte size of the shape overflows (ne[%d] = %lld)", i, (long long) ne[i]);
+        }
+    }
     if (view_src) {
         GGML_ASSERT(view_offs + data_size <= ggml_nbytes(view_src) && "view out of bounds of its source");
     }
@@ -213,6 +228,8 @@ ggml_tensor * ggml_get_next_tensor(const ggml_context * ctx, ggml_tensor * tenso
 }
 
 ggml_tensor * ggml_get_tensor(ggml_context * ctx, const char * name) {
+    if (!ctx)  GGML_ABORT("ggml_get_tensor: ctx is NULL");
+    if (!name) GGML_ABORT("ggml_get_tensor: name is NULL");
     for (ggml_tensor * t = ggml_get_first_tensor(ctx); t; t = ggml_get_next_tensor(ctx, t)) {
         if (strcmp(t->name, name) == 0) return t;
     }

@@ -14,7 +14,20 @@ bool gguf_file_cursor::fail(uint64_t at, const char * fmt, ...) {
     va_start(args, fmt);
     vsnprintf(msg, sizeof msg, fmt, args);
     va_end(args);
-    GGML_LOG_ERROR("gguf: %s: %s at byte offset %llu\n", source_, msg, (unsigned long long) at);
+    // Names and strings from the file reach the message: control bytes are shown escaped, so the
+    // error stays one line and cannot forge terminal output.
+    char shown[4*sizeof msg];
+    size_t n = 0;
+    for (const char * p = msg; *p; ++p) {
+        const unsigned char c = (unsigned char) *p;
+        if (c < 0x20 || c == 0x7f) {
+            n += (size_t) snprintf(shown + n, sizeof shown - n, c == '\n' ? "\\n" : "\\x%02x", c);
+        } else {
+            shown[n++] = (char) c;
+        }
+    }
+    shown[n] = '\0';
+    GGML_LOG_ERROR("gguf: %s: %s at byte offset %llu\n", source_, shown, (unsigned long long) at);
     return false;
 }
 

@@ -50,6 +50,8 @@ inline bool   gguf_is_power_of_two(uint64_t x) { return x != 0 && (x & (x - 1)) 
 inline size_t gguf_pad(size_t x, size_t alignment) { return (x + alignment - 1) / alignment * alignment; }
 
 // Aborts naming the caller unless id indexes ctx's key/value pairs.
+// Misuse of the C API (a NULL context, key, name or path) aborts with a message naming the function.
+void gguf_check_not_null(const void * p, const char * what, const char * caller);
 void gguf_check_key_id(const gguf_context * ctx, int64_t key_id, const char * caller);
 // Aborts naming the caller unless id indexes ctx's tensors.
 void gguf_check_tensor_id(const gguf_context * ctx, int64_t tensor_id, const char * caller);
@@ -68,6 +70,9 @@ gguf_context * gguf_init_from_stream(FILE * f, const char * source, gguf_init_pa
 
 // The metadata bytes (header, key/value pairs, tensor infos, padding) in file order.
 std::vector<uint8_t> gguf_serialize_meta(const gguf_context * ctx);
+
+// The largest general.alignment accepted from a file (a power of two).
+#define GGUF_MAX_ALIGNMENT 65536u
 
 // Writes a file atomically: write_body fills the temporary file, which is renamed to fname only
 // when every step succeeded. Prints one message and returns false otherwise.

@@ -57,6 +57,7 @@ gguf_context * gguf_init_from_stream(FILE * f, const char * source, gguf_init_pa
 }
 
 gguf_context * gguf_init_from_file(const char * fname, gguf_init_params params) {
+    gguf_check_not_null(fname, "fname", __func__);
     FILE * f = fopen(fname, "rb");
     if (!f) {
         GGML_LOG_ERROR("gguf: %s: cannot open the file: %s\n", fname, strerror(errno));

@@ -8,7 +8,12 @@ size_t gguf_kv::n_elements() const {
     return type == GGUF_TYPE_STRING ? strings.size() : bytes.size() / gguf_type_size(type);
 }
 
+void gguf_check_not_null(const void * p, const char * what, const char * caller) {
+    if (!p) GGML_ABORT("%s: %s is NULL", caller, what);
+}
+
 void gguf_check_key_id(const gguf_context * ctx, int64_t key_id, const char * caller) {
+    gguf_check_not_null(ctx, "ctx", caller);
     if (key_id < 0 || key_id >= (int64_t) ctx->kv.size()) {
         GGML_ABORT("%s: key id %lld out of range (the context has %zu keys)", caller, (long long) key_id,
                    ctx->kv.size());
@@ -56,9 +61,11 @@ static T scalar_value(const gguf_context * ctx, int64_t key_id, gguf_type type, 
 // ---------------------------------------------------------------------------------------------
 // lookup
 
-int64_t gguf_get_n_kv(const gguf_context * ctx) { return (int64_t) ctx->kv.size(); }
+int64_t gguf_get_n_kv(const gguf_context * ctx) { gguf_check_not_null(ctx, "ctx", __func__); return (int64_t) ctx->kv.size(); }
 
 int64_t gguf_find_key(const gguf_context * ctx, const char * key) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     for (size_t i = 0; i < ctx->kv.size(); ++i) {
         if (ctx->kv[i].key == key) return (int64_t) i;
     }
@@ -66,16 +73,19 @@ int64_t gguf_find_key(const gguf_context * ctx, const char * key) {
 }
 
 const char * gguf_get_key(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_key");
     return ctx->kv[key_id].key.c_str();
 }
 
 gguf_type gguf_get_kv_type(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_kv_type");
     return ctx->kv[key_id].is_array ? GGUF_TYPE_ARRAY : ctx->kv[key_id].type;
 }
 
 gguf_type gguf_get_arr_type(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     return array_of_key(ctx, key_id, "gguf_get_arr_type").type;
 }
 
@@ -94,14 +104,17 @@ int64_t  gguf_get_val_i64(const gguf_context * c, int64_t id) { return scalar_va
 double   gguf_get_val_f64(const gguf_context * c, int64_t id) { return scalar_value<double  >(c, id, GGUF_TYPE_FLOAT64, "gguf_get_val_f64"); }
 
 bool gguf_get_val_bool(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     return scalar_value<uint8_t>(ctx, key_id, GGUF_TYPE_BOOL, "gguf_get_val_bool") != 0;
 }
 
 const char * gguf_get_val_str(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     return scalar_of_type(ctx, key_id, GGUF_TYPE_STRING, "gguf_get_val_str").strings[0].c_str();
 }
 
 const void * gguf_get_val_data(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_val_data");
     const gguf_kv & kv = ctx->kv[key_id];
     if (kv.is_array || kv.type == GGUF_TYPE_STRING) {
@@ -113,12 +126,14 @@ const void * gguf_get_val_data(const gguf_context * ctx, int64_t key_id) {
 }
 
 size_t gguf_get_arr_n(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_arr_n");
     return ctx->kv[key_id].n_elements();
 }
 
 // Like ggml, these also accept a scalar, which reads as an array of one element.
 const void * gguf_get_arr_data(const gguf_context * ctx, int64_t key_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_arr_data");
     const gguf_kv & kv = ctx->kv[key_id];
     if (kv.type == GGUF_TYPE_STRING) {
@@ -128,6 +143,7 @@ const void * gguf_get_arr_data(const gguf_context * ctx, int64_t key_id) {
 }
 
 const char * gguf_get_arr_str(const gguf_context * ctx, int64_t key_id, size_t i) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_key_id(ctx, key_id, "gguf_get_arr_str");
     const gguf_kv & kv = ctx->kv[key_id];
     if (kv.type != GGUF_TYPE_STRING) {
@@ -148,8 +164,9 @@ const char * gguf_get_arr_str(const gguf_context * ctx, int64_t key_id, size_t i
 static void apply_alignment_key(gguf_context * ctx, const gguf_kv & kv) {
     uint32_t value = 0;
     if (!kv.is_array && kv.type == GGUF_TYPE_UINT32) memcpy(&value, kv.bytes.data(), sizeof value);
-    if (kv.is_array || kv.type != GGUF_TYPE_UINT32 || !gguf_is_power_of_two(value)) {
-        GGML_ABORT("gguf: '%s' must be a u32 power of two", GGUF_KEY_GENERAL_ALIGNMENT);
+    if (kv.is_array || kv.type != GGUF_TYPE_UINT32 || !gguf_is_power_of_two(value) || value > GGUF_MAX_ALIGNMENT) {
+        GGML_ABORT("gguf: '%s' must be a u32 power of two, at most %u", GGUF_KEY_GENERAL_ALIGNMENT,
+                   (unsigned) GGUF_MAX_ALIGNMENT);
     }
     ctx->alignment = value;
     gguf_pack_offsets(ctx);
@@ -180,22 +197,26 @@ static void set_scalar(gguf_context * ctx, const char * key, gguf_type type, T v
     store_kv(ctx, std::move(kv));
 }
 
-void gguf_set_val_u8 (gguf_context * c, const char * k, uint8_t  v) { set_scalar(c, k, GGUF_TYPE_UINT8,   v); }
-void gguf_set_val_i8 (gguf_context * c, const char * k, int8_t   v) { set_scalar(c, k, GGUF_TYPE_INT8,    v); }
-void gguf_set_val_u16(gguf_context * c, const char * k, uint16_t v) { set_scalar(c, k, GGUF_TYPE_UINT16,  v); }
-void gguf_set_val_i16(gguf_context * c, const char * k, int16_t  v) { set_scalar(c, k, GGUF_TYPE_INT16,   v); }
-void gguf_set_val_u32(gguf_context * c, const char * k, uint32_t v) { set_scalar(c, k, GGUF_TYPE_UINT32,  v); }
-void gguf_set_val_i32(gguf_context * c, const char * k, int32_t  v) { set_scalar(c, k, GGUF_TYPE_INT32,   v); }
-void gguf_set_val_f32(gguf_context * c, const char * k, float    v) { set_scalar(c, k, GGUF_TYPE_FLOAT32, v); }
-void gguf_set_val_u64(gguf_context * c, const char * k, uint64_t v) { set_scalar(c, k, GGUF_TYPE_UINT64,  v); }
-void gguf_set_val_i64(gguf_context * c, const char * k, int64_t  v) { set_scalar(c, k, GGUF_TYPE_INT64,   v); }
-void gguf_set_val_f64(gguf_context * c, const char * k, double   v) { set_scalar(c, k, GGUF_TYPE_FLOAT64, v); }
+void gguf_set_val_u8 (gguf_context * c, const char * k, uint8_t  v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_UINT8,   v); }
+void gguf_set_val_i8 (gguf_context * c, const char * k, int8_t   v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_INT8,    v); }
+void gguf_set_val_u16(gguf_context * c, const char * k, uint16_t v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_UINT16,  v); }
+void gguf_set_val_i16(gguf_context * c, const char * k, int16_t  v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_INT16,   v); }
+void gguf_set_val_u32(gguf_context * c, const char * k, uint32_t v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_UINT32,  v); }
+void gguf_set_val_i32(gguf_context * c, const char * k, int32_t  v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_INT32,   v); }
+void gguf_set_val_f32(gguf_context * c, const char * k, float    v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_FLOAT32, v); }
+void gguf_set_val_u64(gguf_context * c, const char * k, uint64_t v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_UINT64,  v); }
+void gguf_set_val_i64(gguf_context * c, const char * k, int64_t  v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_INT64,   v); }
+void gguf_set_val_f64(gguf_context * c, const char * k, double   v) { gguf_check_not_null(c, "ctx", __func__); gguf_check_not_null(k, "key", __func__); set_scalar(c, k, GGUF_TYPE_FLOAT64, v); }
 
 void gguf_set_val_bool(gguf_context * ctx, const char * key, bool val) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     set_scalar(ctx, key, GGUF_TYPE_BOOL, (uint8_t) (val ? 1 : 0));
 }
 
 void gguf_set_val_str(gguf_context * ctx, const char * key, const char * val) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     if (!val) GGML_ABORT("gguf_set_val_str: value of key '%s' is NULL", key ? key : "(null)");
     gguf_kv kv = make_kv(key, GGUF_TYPE_STRING, false);
     kv.strings.emplace_back(val); // copied before store_kv can touch an old value val may point into
@@ -203,19 +224,27 @@ void gguf_set_val_str(gguf_context * ctx, const char * key, const char * val) {
 }
 
 void gguf_set_arr_data(gguf_context * ctx, const char * key, gguf_type type, const void * data, size_t n) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     const size_t elem = gguf_type_size(type);
     if (elem == 0) {
         GGML_ABORT("gguf_set_arr_data: key '%s': element type %d is not a fixed-size value type (strings: "
                    "gguf_set_arr_str; nested arrays are not supported)", key ? key : "(null)", (int) type);
     }
     if (n > 0 && !data) GGML_ABORT("gguf_set_arr_data: key '%s': data is NULL", key ? key : "(null)");
+    size_t nbytes = 0;
+    if (__builtin_mul_overflow(n, elem, &nbytes)) {
+        GGML_ABORT("gguf_set_arr_data: key '%s': %zu elements of %zu bytes overflow size_t", key, n, elem);
+    }
     gguf_kv kv = make_kv(key, type, true);
-    kv.bytes.resize(n * elem);
-    if (n > 0) memcpy(kv.bytes.data(), data, n * elem);
+    kv.bytes.resize(nbytes);
+    if (n > 0) memcpy(kv.bytes.data(), data, nbytes);
     store_kv(ctx, std::move(kv));
 }
 
 void gguf_set_arr_str(gguf_context * ctx, const char * key, const char ** data, size_t n) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     gguf_kv kv = make_kv(key, GGUF_TYPE_STRING, true);
     kv.strings.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -226,6 +255,8 @@ void gguf_set_arr_str(gguf_context * ctx, const char * key, const char ** data, 
 }
 
 void gguf_set_kv(gguf_context * ctx, const gguf_context * src) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(src, "src", __func__);
     if (ctx == src) return;
     for (const gguf_kv & kv : src->kv) {
         gguf_kv copy = kv;
@@ -234,6 +265,8 @@ void gguf_set_kv(gguf_context * ctx, const gguf_context * src) {
 }
 
 int64_t gguf_remove_key(gguf_context * ctx, const char * key) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(key, "key", __func__);
     const int64_t id = gguf_find_key(ctx, key);
     if (id < 0) return -1;
     ctx->kv.erase(ctx->kv.begin() + id);

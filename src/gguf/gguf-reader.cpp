@@ -122,6 +122,12 @@ private:
             return cur_.fail(value_pos, "'%s' is %u, which is not a power of two", GGUF_KEY_GENERAL_ALIGNMENT,
                              alignment);
         }
+        // ggml's reader only asks for a power of two; a cap keeps a 57-byte file from costing
+        // gigabytes of padding when it is measured or written back.
+        if (alignment > GGUF_MAX_ALIGNMENT) {
+            return cur_.fail(value_pos, "'%s' is %u, more than the supported %u", GGUF_KEY_GENERAL_ALIGNMENT,
+                             alignment, (unsigned) GGUF_MAX_ALIGNMENT);
+        }
         ctx_->alignment = alignment;
         return true;
     }
@@ -152,6 +158,11 @@ private:
             const uint64_t value_pos = cur_.pos();
             if (!values(kv, n)) return false;
             if (kv.key == GGUF_KEY_GENERAL_ALIGNMENT && !alignment_key(kv, key_pos, value_pos)) return false;
+            // the architecture names code paths: "mnist-fc\0x" must not pass as mnist-fc
+            if (kv.key == "general.architecture" && kv.type == GGUF_TYPE_STRING && !kv.is_array &&
+                kv.strings[0].find('\0') != std::string::npos) {
+                return cur_.fail(value_pos, "'general.architecture' contains a NUL byte");
+            }
             ctx_->kv.push_back(std::move(kv));
         }
         return true;

@@ -71,9 +71,10 @@ std::vector<uint8_t> gguf_serialize_meta(const gguf_context * ctx) {
     return out;
 }
 
-size_t gguf_get_meta_size(const gguf_context * ctx) { return gguf_serialize_meta(ctx).size(); }
+size_t gguf_get_meta_size(const gguf_context * ctx) { gguf_check_not_null(ctx, "ctx", __func__); return gguf_serialize_meta(ctx).size(); }
 
 void gguf_get_meta_data(const gguf_context * ctx, void * data) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     const std::vector<uint8_t> meta = gguf_serialize_meta(ctx);
     memcpy(data, meta.data(), meta.size());
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 void gguf_check_tensor_id(const gguf_context * ctx, int64_t tensor_id, const char * caller) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     if (tensor_id < 0 || tensor_id >= (int64_t) ctx->tensors.size()) {
         GGML_ABORT("%s: tensor id %lld out of range (the context has %zu tensors)", caller, (long long) tensor_id,
                    ctx->tensors.size());
@@ -12,6 +13,7 @@ void gguf_check_tensor_id(const gguf_context * ctx, int64_t tensor_id, const cha
 }
 
 void gguf_describe_tensor(ggml_tensor * t, const char * name, ggml_type type, const int64_t ne[GGML_MAX_DIMS]) {
+    gguf_check_not_null(name, "name", __func__);
     memset(t, 0, sizeof *t);
     t->type = type;
     ggml_set_name(t, name);
@@ -32,6 +34,7 @@ std::vector<uint64_t> gguf_packed_offsets(const gguf_context * ctx) {
 }
 
 void gguf_pack_offsets(gguf_context * ctx) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     const std::vector<uint64_t> offsets = gguf_packed_offsets(ctx);
     for (size_t i = 0; i < offsets.size(); ++i) ctx->tensors[i].offset = offsets[i];
 }
@@ -42,9 +45,11 @@ static gguf_tensor_info & info_by_name(gguf_context * ctx, const char * name, co
     return ctx->tensors[id];
 }
 
-int64_t gguf_get_n_tensors(const gguf_context * ctx) { return (int64_t) ctx->tensors.size(); }
+int64_t gguf_get_n_tensors(const gguf_context * ctx) { gguf_check_not_null(ctx, "ctx", __func__); return (int64_t) ctx->tensors.size(); }
 
 int64_t gguf_find_tensor(const gguf_context * ctx, const char * name) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(name, "name", __func__);
     for (size_t i = 0; i < ctx->tensors.size(); ++i) {
         if (strcmp(ctx->tensors[i].t.name, name) == 0) return (int64_t) i;
     }
@@ -52,26 +57,32 @@ int64_t gguf_find_tensor(const gguf_context * ctx, const char * name) {
 }
 
 size_t gguf_get_tensor_offset(const gguf_context * ctx, int64_t tensor_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_tensor_id(ctx, tensor_id, "gguf_get_tensor_offset");
     return ctx->tensors[tensor_id].offset;
 }
 
 const char * gguf_get_tensor_name(const gguf_context * ctx, int64_t tensor_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_tensor_id(ctx, tensor_id, "gguf_get_tensor_name");
     return ctx->tensors[tensor_id].t.name;
 }
 
 ggml_type gguf_get_tensor_type(const gguf_context * ctx, int64_t tensor_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_tensor_id(ctx, tensor_id, "gguf_get_tensor_type");
     return ctx->tensors[tensor_id].t.type;
 }
 
 size_t gguf_get_tensor_size(const gguf_context * ctx, int64_t tensor_id) {
+    gguf_check_not_null(ctx, "ctx", __func__);
     gguf_check_tensor_id(ctx, tensor_id, "gguf_get_tensor_size");
     return ggml_nbytes(&ctx->tensors[tensor_id].t);
 }
 
 void gguf_add_tensor(gguf_context * ctx, const ggml_tensor * tensor) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(tensor, "tensor", __func__);
     if (!tensor) GGML_ABORT("gguf_add_tensor: tensor is NULL");
     if (gguf_find_tensor(ctx, tensor->name) >= 0) {
         GGML_ABORT("gguf_add_tensor: duplicate tensor name '%s'", tensor->name);
@@ -92,6 +103,8 @@ void gguf_add_tensor(gguf_context * ctx, const ggml_tensor * tensor) {
 }
 
 void gguf_set_tensor_type(gguf_context * ctx, const char * name, ggml_type type) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(name, "name", __func__);
     if (!gguf_tensor_type_is_supported(type)) {
         GGML_ABORT("gguf_set_tensor_type: tensor '%s': unsupported type %d", name, (int) type);
     }
@@ -105,5 +118,7 @@ void gguf_set_tensor_type(gguf_context * ctx, const char * name, ggml_type type)
 }
 
 void gguf_set_tensor_data(gguf_context * ctx, const char * name, const void * data) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(name, "name", __func__);
     info_by_name(ctx, name, "gguf_set_tensor_data").t.data = const_cast<void *>(data);
 }

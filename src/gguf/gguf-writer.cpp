@@ -1,7 +1,9 @@
 // Writing a gguf_context to a file: the metadata, then each tensor's data padded to the alignment.
 
 #include "gguf/gguf-impl.h"
+#include "core/ggml-impl.h"
 
+#include <exception>
 #include <vector>
 
 namespace {
@@ -31,6 +33,8 @@ bool write_body(FILE * f, const void * user) {
 } // namespace
 
 bool gguf_write_to_file(const gguf_context * ctx, const char * fname, bool only_meta) {
+    gguf_check_not_null(ctx, "ctx", __func__);
+    gguf_check_not_null(fname, "fname", __func__);
     if (!only_meta) {
         for (const gguf_tensor_info & info : ctx->tensors) {
             if (!info.t.data && ggml_nbytes(&info.t) > 0) {
@@ -39,5 +43,10 @@ bool gguf_write_to_file(const gguf_context * ctx, const char * fname, bool only_
         }
     }
     const write_job job = {ctx, only_meta};
-    return gguf_write_file_atomically(fname, "gguf_write_to_file", write_body, &job);
+    try {
+        return gguf_write_file_atomically(fname, "gguf_write_to_file", write_body, &job);
+    } catch (const std::exception & e) { // out of memory while serializing: no exception crosses the C API
+        GGML_LOG_ERROR("gguf_write_to_file: %s: %s\n", fname, e.what());
+        return false;
+    }
 }

@@ -176,6 +176,30 @@ int main(int argc, char ** argv) {
         t.push_back({"fc3.weight", GGML_TYPE_F32, {10, 10, 1, 1}});
         write_model("model-extra-tensor.gguf", "mnist-fc", t);
     }
+    // strings that would forge output if printed raw, and an architecture with a NUL byte
+    write_model("model-arch-forged.gguf", "x\nmain: test_acc=99.99+-0.01%\x1b[2J", arch_tensors("mnist-fc"));
+    {
+        std::vector<fixture_tensor> t = arch_tensors("mnist-fc");
+        t.push_back({"fc3\n\x1b[31mforged", GGML_TYPE_F32, {10, 1, 1, 1}});
+        write_model("model-tensor-forged.gguf", "mnist-fc", t);
+        write_model("model-arch-nul.gguf", "mnist-fc@x", arch_tensors("mnist-fc"));
+        const std::string path = g_dir + "/model-arch-nul.gguf";
+        FILE * f = fopen(path.c_str(), "r+b");
+        std::vector<uint8_t> bytes(1 << 16);
+        const size_t n = f ? fread(bytes.data(), 1, bytes.size(), f) : 0;
+        const std::string marker = "mnist-fc@x";
+        for (size_t i = 0; i + marker.size() <= n; ++i) {
+            if (memcmp(bytes.data() + i, marker.data(), marker.size()) == 0) {
+                fseek(f, long(i + 8), SEEK_SET);
+                fputc(0, f);
+                break;
+            }
+        }
+        if (!f || fclose(f) != 0) {
+            fprintf(stderr, "cannot patch %s\n", path.c_str());
+            return 1;
+        }
+    }
     const char * text = "this is not a model\n";
     write_file("model-not-gguf.gguf", std::vector<uint8_t>(text, text + strlen(text)));
     return 0;

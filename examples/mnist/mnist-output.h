@@ -1,0 +1,80 @@
+#pragma once
+
+// mnist-output: every file the MNIST programs write (models, predictions, checkpoints, logs) goes
+// through here, so that no failure leaves a partial file or loses one that existed before.
+//
+//   std::string err;
+//   if (!mnist_outputs_check({ model_path, pred_path }, { images, labels }, err)) { fail(err); }  // before any work
+//   ... work ...
+//   mnist_staged_file model, pred;
+//   if (!model.open(model_path, err) || !write_model(model.stream()) ||
+//       !pred.open(pred_path, err)   || !write_pred(pred.stream()) ||
+//       !mnist_commit_all({ &model, &pred }, err)) { fail(err); }      // all renamed, or none
+//
+// A staged file is created exclusively (O_EXCL) in the target's folder as `.NAME.tmp.PID.RANDOM`,
+// filled, flushed, fsync'ed and renamed over the target. It is removed on every error path and by
+// the destructor; mnist_staged_remove_all_signal_safe() removes every pending one from a SIGINT or
+// SIGTERM handler. A temp left by a killed run (its PID no longer alive) is removed by the next run
+// that writes into the same folder. A replaced file keeps its permission bits.
+//
+// Symbolic links: an output path that is a symlink is refused (replacing the link with a file would
+// surprise, following it lets a planted link redirect the write); give the target's path instead.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+// Refuses, with one message line, an output that exists and is not a regular file (devices, FIFOs,
+// folders, symlinks), whose folder is missing or not writable, that is one of the inputs (same device
+// and inode) or that equals another output. Inputs that do not exist are ignored (their own reader
+// reports them). Empty paths in either list are skipped.
+bool mnist_outputs_check(const std::vector<std::string> & outputs, const std::vector<std::string> & inputs,
+                         std::string & err);
+
+class mnist_staged_file {
+public:
+    mnist_staged_file() = default;
+    mnist_staged_file(const mnist_staged_file &) = delete;
+    mnist_staged_file & operator=(const mnist_staged_file &) = delete;
+    ~mnist_staged_file(); // removes the temp unless committed
+
+    // Creates the temp file beside path. Returns false with err set.
+    bool open(const std::string & path, std::string & err);
+    FILE * stream() const { return f_; }
+    const std::string & path() const { return path_; }
+
+    // Flushes, fsyncs and closes the temp (any earlier stream error fails here). Idempotent.
+    bool finish(std::string & err);
+    // finish(), then renames the temp over the target.
+    bool commit(std::string & err);
+    // Removes the temp (if any) without touching the target.
+    void discard();
+
+private:
+    friend bool mnist_commit_all(const std::vector<mnist_staged_file *> & files, std::string & err);
+    std::string path_;
+    std::string tmp_;
+    FILE *      f_        = nullptr;
+    int         slot_     = -1; // in the signal-safe table of pending temps
+    bool        finished_ = false;
+};
+
+// Commits several staged files as one: each is finished, then renamed; when any step fails, the
+// targets renamed so far get their previous content back (kept through a hard link until the end)
+// and every temp is removed. Returns false with err set; no target is then changed.
+bool mnist_commit_all(const std::vector<mnist_staged_file *> & files, std::string & err);
+
+// Writes a whole file atomically from a callback that fills the stream.
+template <typename F>
+bool mnist_write_atomically(const std::string & path, std::string & err, F && fill) {
+    mnist_staged_file f;
+    return f.open(path, err) && fill(f.stream()) && f.commit(err);
+}
+
+// unlink()s every pending temp file; only async-signal-safe calls.
+void mnist_staged_remove_all_signal_safe();
+
+// Shows a string from a file or the command line safely in a one-line message: control characters
+// and bytes >= 0x7f become escapes (\n, \t, \x1b, ...). Backslashes stay as they are, so escaping
+// twice changes nothing and a whole message can be escaped once more where it is printed.
+std::string mnist_escape(const std::string & s);
