@@ -7,6 +7,7 @@
 #                    gives the same predictions as the model in memory, twice over
 #       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
 #       seed         the same --seed gives byte-identical model files, another seed does not
+#       threads      1 epoch of each model with 1, 2 and 3 threads: byte-identical model files
 #
 # Data comes from scripts/get-mnist.sh; only when MNIST cannot be had, Debian's Fashion-MNIST
 # (/usr/share/datasets/fashion-mnist) stands in, with a lower accuracy bar (80%): it is harder.
@@ -94,6 +95,17 @@ case "$CASE" in
             done
             cmp -s "$W/$arch-42a.gguf" "$W/$arch-42b.gguf" && ok || bad "$arch: --seed 42 twice gave different model files"
             ! cmp -s "$W/$arch-42a.gguf" "$W/$arch-43.gguf" && ok || bad "$arch: --seed 42 and --seed 43 gave the same model file"
+        done
+        ;;
+    threads)
+        for arch in mnist-fc mnist-cnn; do
+            for t in 1 2 3; do
+                run "$TRAIN" $arch "$W/$arch-t$t.gguf" "$TRAIN_IMAGES" "$TRAIN_LABELS" --epochs 1 --seed 7 --threads $t \
+                    >/dev/null 2>"$W/train.log" || { cat "$W/train.log"; finish; }
+            done
+            for t in 2 3; do
+                cmp "$W/$arch-t1.gguf" "$W/$arch-t$t.gguf" && ok || bad "$arch: --threads 1 and --threads $t gave different model files"
+            done
         done
         ;;
     *) echo "unknown case $CASE"; exit 2 ;;
