@@ -8,6 +8,10 @@
 #       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
 #       seed         the same --seed gives byte-identical model files, another seed does not
 #       threads      1 epoch of each model with 1, 2 and 3 threads: byte-identical model files
+#       resume       on 2000 images, for both models and both optimizers: 3 epochs in one run, and
+#                    runs stopped as if interrupted (exit 130) after 9 steps (the end of epoch 1)
+#                    or 13 (mid-epoch 2), then resumed, give byte-identical model
+#                    files; checkpoints that do not fit the run are refused, the output untouched
 #
 # Data comes from scripts/get-mnist.sh; only when MNIST cannot be had, Debian's Fashion-MNIST
 # (/usr/share/datasets/fashion-mnist) stands in, with a lower accuracy bar (80%): it is harder.
@@ -107,6 +111,55 @@ case "$CASE" in
                 cmp "$W/$arch-t1.gguf" "$W/$arch-t$t.gguf" && ok || bad "$arch: --threads 1 and --threads $t gave different model files"
             done
         done
+        ;;
+    resume)
+        subset "$TRAIN_IMAGES" "$W/images" 2000 16 784
+        subset "$TRAIN_LABELS" "$W/labels" 2000 8 1
+        # 200 images per step: 9 training steps per epoch, the CNN's in two physical batches
+        B="--batch-logical 200 --batch-physical 100"
+        for arch in mnist-fc mnist-cnn; do
+            for opt in adamw sgd; do
+                S="--optimizer $opt --lr-schedule cosine --warmup 3 --lr-min 1e-5 --weight-decay 1e-4"
+                [ $opt = sgd ] && S="--optimizer sgd --lr 0.05 --lr-schedule step --decay-epochs 1 --warmup 2"
+                tr() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B $S --seed 11 >"$W/train.log" 2>&1; }
+                trr() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B --optimizer $opt >"$W/train.log" 2>&1; }
+                n="$W/$arch-$opt"
+                tr "$n-full.gguf" --epochs 3 && ok || { bad "$arch $opt: uninterrupted run failed"; cat "$W/train.log"; }
+                # at an epoch boundary
+                tr "$n-e1.gguf" --epochs 3 --stop-after 9 --checkpoint "$n-e1.ckpt"
+                rc=$?
+                [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after 9 exited with $rc, expected 130"; cat "$W/train.log"; }
+                trr "$n-e.gguf" --epochs 3 --resume "$n-e1.ckpt" && ok || { bad "$arch $opt: resume failed"; cat "$W/train.log"; }
+                cmp -s "$n-full.gguf" "$n-e.gguf" && ok || bad "$arch $opt: resumed at an epoch boundary, the model differs"
+                # mid-epoch, through the interrupt path: the checkpoint lands beside the output
+                tr "$n-m.gguf" --epochs 3 --stop-after 13
+                rc=$?
+                [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after exited with $rc, expected 130"; cat "$W/train.log"; }
+                [ ! -e "$n-m.gguf" ] && [ -f "$n-m.gguf.ckpt" ] && ok || bad "$arch $opt: interrupted run: output or checkpoint wrong"
+                trr "$n-m.gguf" --epochs 3 --resume "$n-m.gguf.ckpt" && ok || { bad "$arch $opt: mid-epoch resume failed"; cat "$W/train.log"; }
+                cmp -s "$n-full.gguf" "$n-m.gguf" && ok || bad "$arch $opt: resumed mid-epoch, the model differs"
+            done
+        done
+        # checkpoints that do not fit: one clear line, exit 1, the existing output untouched
+        n="$W/mnist-cnn-adamw"
+        cp "$n-full.gguf" "$W/keep.gguf"
+        refuse() {
+            local what=$1 pattern=$2; shift 2
+            "$TRAIN" "$@" >"$W/refuse.log" 2>&1
+            local rc=$?
+            if [ $rc -eq 1 ] && grep -q -- "$pattern" "$W/refuse.log" && cmp -s "$W/keep.gguf" "$n-full.gguf"; then ok
+            else bad "$what: exit $rc, expected 1 with '$pattern'"; cat "$W/refuse.log"; fi
+        }
+        refuse "other architecture" "a checkpoint of mnist-cnn" mnist-fc "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$n-e1.ckpt"
+        refuse "other optimizer" "trained with adamw" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --optimizer sgd --resume "$n-e1.ckpt"
+        refuse "other batch size" "batch-logical 200" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" --batch-logical 400 --batch-physical 100 --resume "$n-e1.ckpt"
+        refuse "other seed" "seed 11" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --seed 12 --resume "$n-e1.ckpt"
+        subset "$TRAIN_IMAGES" "$W/images1000" 1000 16 784
+        subset "$TRAIN_LABELS" "$W/labels1000" 1000 8 1
+        refuse "other data set size" "2000 datapoints" mnist-cnn "$n-full.gguf" "$W/images1000" "$W/labels1000" $B --resume "$n-e1.ckpt"
+        refuse "a model file, not a checkpoint" "not an mnist-train checkpoint" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/keep.gguf"
+        head -c 20000 "$n-e1.ckpt" >"$W/truncated.ckpt"
+        refuse "truncated checkpoint" "truncated" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/truncated.ckpt"
         ;;
     *) echo "unknown case $CASE"; exit 2 ;;
 esac
