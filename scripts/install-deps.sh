@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PACKAGES=(cmake make g++ zlib1g-dev gzip coreutils ca-certificates curl
-          python3 python3-numpy python3-torch libopenblas0-openmp
+          python3 python3-numpy python3-torch python3-matplotlib libopenblas0-openmp
           emscripten chromium)
 missing=()
 for pkg in "${PACKAGES[@]}"; do

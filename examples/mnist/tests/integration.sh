@@ -121,25 +121,35 @@ case "$CASE" in
             for opt in adamw sgd; do
                 S="--optimizer $opt --lr-schedule cosine --warmup 3 --lr-min 1e-5 --weight-decay 1e-4"
                 [ $opt = sgd ] && S="--optimizer sgd --lr 0.05 --lr-schedule step --decay-epochs 1 --warmup 2"
-                tr() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B $S --seed 11 >"$W/train.log" 2>&1; }
-                trr() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B --optimizer $opt >"$W/train.log" 2>&1; }
+                train_s() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B $S --seed 11 >"$W/train.log" 2>&1; }
+                resume_s() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B --optimizer $opt >"$W/train.log" 2>&1; }
                 n="$W/$arch-$opt"
-                tr "$n-full.gguf" --epochs 3 && ok || { bad "$arch $opt: uninterrupted run failed"; cat "$W/train.log"; }
+                train_s "$n-full.gguf" --epochs 3 && ok || { bad "$arch $opt: uninterrupted run failed"; cat "$W/train.log"; }
                 # at an epoch boundary
-                tr "$n-e1.gguf" --epochs 3 --stop-after 9 --checkpoint "$n-e1.ckpt"
+                train_s "$n-e1.gguf" --epochs 3 --stop-after 9 --checkpoint "$n-e1.ckpt"
                 rc=$?
                 [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after 9 exited with $rc, expected 130"; cat "$W/train.log"; }
-                trr "$n-e.gguf" --epochs 3 --resume "$n-e1.ckpt" && ok || { bad "$arch $opt: resume failed"; cat "$W/train.log"; }
+                resume_s "$n-e.gguf" --epochs 3 --resume "$n-e1.ckpt" && ok || { bad "$arch $opt: resume failed"; cat "$W/train.log"; }
                 cmp -s "$n-full.gguf" "$n-e.gguf" && ok || bad "$arch $opt: resumed at an epoch boundary, the model differs"
                 # mid-epoch, through the interrupt path: the checkpoint lands beside the output
-                tr "$n-m.gguf" --epochs 3 --stop-after 13
+                train_s "$n-m.gguf" --epochs 3 --stop-after 13
                 rc=$?
                 [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after exited with $rc, expected 130"; cat "$W/train.log"; }
                 [ ! -e "$n-m.gguf" ] && [ -f "$n-m.gguf.ckpt" ] && ok || bad "$arch $opt: interrupted run: output or checkpoint wrong"
-                trr "$n-m.gguf" --epochs 3 --resume "$n-m.gguf.ckpt" && ok || { bad "$arch $opt: mid-epoch resume failed"; cat "$W/train.log"; }
+                resume_s "$n-m.gguf" --epochs 3 --resume "$n-m.gguf.ckpt" && ok || { bad "$arch $opt: mid-epoch resume failed"; cat "$W/train.log"; }
                 cmp -s "$n-full.gguf" "$n-m.gguf" && ok || bad "$arch $opt: resumed mid-epoch, the model differs"
             done
         done
+        # the log of a stopped and resumed run has one line per epoch, and plots
+        opt=adamw arch=mnist-cnn S="--early-stop 5 --keep-best"
+        train_s "$W/log.gguf" --epochs 3 --stop-after 13 --log "$W/log.jsonl"
+        resume_s "$W/log.gguf" --epochs 3 --resume "$W/log.gguf.ckpt" --log "$W/log.jsonl" && ok || { bad "log run failed"; cat "$W/train.log"; }
+        [ "$(sed -n 's/^{"epoch":\([0-9]*\),.*/\1/p' "$W/log.jsonl" | tr '\n' ' ')" = "1 2 3 " ] && ok ||
+            { bad "the resumed run's log does not hold epochs 1 2 3"; cat "$W/log.jsonl"; }
+        if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+            /usr/bin/python3 "$ROOT/scripts/plot-training.py" "$W/log.jsonl" "$W/log.png" && [ "$(head -c 4 "$W/log.png" | tail -c 3)" = PNG ] &&
+                ok || bad "plot-training.py did not draw a PNG"
+        fi
         # checkpoints that do not fit: one clear line, exit 1, the existing output untouched
         n="$W/mnist-cnn-adamw"
         cp "$n-full.gguf" "$W/keep.gguf"
