@@ -178,6 +178,9 @@ int main(int argc, char ** argv) {
     if (!params.resume.empty() && (opts.was_given("init") || opts.was_given("init-std"))) {
         return fail("--init and --init-std do not apply with --resume: the weights come from the checkpoint");
     }
+    if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
+        return fail(params.resume + ": used for two purposes");
+    }
     for (const std::string * path : {&params.checkpoint, &params.log}) {
         if (!path->empty() && (*path == fname_out || *path == fname_images || *path == fname_labels)) {
             return fail(*path + ": used for two purposes");

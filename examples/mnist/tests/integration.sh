@@ -190,6 +190,10 @@ case "$CASE" in
         subset "$TRAIN_LABELS" "$W/labels1000" 1000 8 1
         refuse "other data set size" "2000 datapoints" mnist-cnn "$n-full.gguf" "$W/images1000" "$W/labels1000" $B --resume "$n-e1.ckpt"
         refuse "a model file, not a checkpoint" "not an mnist-train checkpoint" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/keep.gguf"
+        refuse "resume into the output" "used for two purposes" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$n-full.gguf"
+        refuse "unknown schedule" "expects constant, cosine" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --lr-schedule exp
+        refuse "--checkpoint-every alone" "needs --checkpoint" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --checkpoint-every 3
+        refuse "--early-stop without validation" "need a validation split" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --early-stop 2 --val-split 0
         head -c 20000 "$n-e1.ckpt" >"$W/truncated.ckpt"
         refuse "truncated checkpoint" "truncated" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/truncated.ckpt"
         ;;
