@@ -150,6 +150,18 @@ case "$CASE" in
             /usr/bin/python3 "$ROOT/scripts/plot-training.py" "$W/log.jsonl" "$W/log.png" && [ "$(head -c 4 "$W/log.png" | tail -c 3)" = PNG ] &&
                 ok || bad "plot-training.py did not draw a PNG"
         fi
+        # --keep-best with --early-stop: the saved model is the best epoch's, which (at a constant
+        # learning rate) is what a run of exactly that many epochs gives
+        "$TRAIN" mnist-fc "$W/kb.gguf" "$W/images" "$W/labels" --batch-logical 200 --epochs 8 --seed 4 --lr 0.01 \
+            --keep-best --early-stop 3 >/dev/null 2>"$W/kb.log" || bad "--keep-best run failed"
+        k=$(sed -n 's/.*keeping the weights of epoch \([0-9]*\).*/\1/p' "$W/kb.log")
+        if [ -n "$k" ]; then
+            "$TRAIN" mnist-fc "$W/kb-k.gguf" "$W/images" "$W/labels" --batch-logical 200 --epochs "$k" --seed 4 --lr 0.01 \
+                >/dev/null 2>&1 && cmp -s "$W/kb.gguf" "$W/kb-k.gguf" && ok || bad "--keep-best: not the weights of epoch $k"
+        else
+            bad "--keep-best did not say which epoch it kept"; cat "$W/kb.log"
+        fi
+
         # a real SIGINT, wherever it lands: exit 130, the checkpoint named, and the resume is exact
         arch=mnist-fc opt=adamw S="--lr-schedule linear"
         train_s "$W/sig-full.gguf" --epochs 20 || bad "20-epoch run failed"
