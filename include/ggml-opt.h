@@ -37,7 +37,11 @@
 #include "ggml.h"
 #include "ggml-backend.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct gguf_context;
 
 #ifdef __cplusplus
 extern "C" {
@@ -305,6 +309,94 @@ GGML_API void ggml_opt_fit(
         int64_t                         nbatch_logical,
         float                           val_split,
         bool                            silent);
+
+// ====== Our additions: learning-rate schedules and training checkpoints ======
+
+// Optimizer steps done by this context (0 before the first step; restored by
+// ggml_opt_checkpoint_load).
+GGML_API int64_t ggml_opt_get_step(ggml_opt_context_t opt_ctx);
+
+// A learning rate per optimizer step, for get_opt_pars:
+//   struct ggml_opt_lr_schedule sched = ggml_opt_lr_schedule_default();
+//   sched.type = GGML_OPT_LR_SCHEDULE_COSINE; sched.lr = 3e-3f; sched.lr_min = 1e-5f;
+//   sched.warmup_steps = 100; sched.total_steps = nepoch * steps_per_epoch;
+//   params.get_opt_pars = ggml_opt_get_scheduled_params; params.get_opt_pars_ud = &sched;
+//   ggml_opt_context_t ctx = ggml_opt_init(params);
+//   sched.opt_ctx = ctx;  // the schedule reads the context's step count
+// Step s (0-based) gets lr*(s+1)/warmup_steps while s < warmup_steps; afterwards, with
+// t = (s - warmup_steps)/(total_steps - warmup_steps) clamped to [0, 1]:
+//   CONSTANT lr
+//   COSINE   lr_min + (lr - lr_min)*(1 + cos(pi*t))/2
+//   LINEAR   lr + (lr_min - lr)*t
+//   STEP     max(lr_min, lr * decay_factor^floor((s - warmup_steps)/decay_steps))
+// The other hyperparameters (betas, eps, weight decay) come from base for every step.
+enum ggml_opt_lr_schedule_type {
+    GGML_OPT_LR_SCHEDULE_CONSTANT = 0,
+    GGML_OPT_LR_SCHEDULE_COSINE   = 1,
+    GGML_OPT_LR_SCHEDULE_LINEAR   = 2,
+    GGML_OPT_LR_SCHEDULE_STEP     = 3,
+};
+
+struct ggml_opt_lr_schedule {
+    enum ggml_opt_lr_schedule_type   type;
+    struct ggml_opt_optimizer_params base;   // everything but the learning rate
+    float   lr;            // peak learning rate, > 0
+    float   lr_min;        // COSINE/LINEAR: the final rate; STEP: the floor; >= 0
+    int64_t warmup_steps;  // >= 0
+    int64_t total_steps;   // COSINE/LINEAR: the step at which lr_min is reached
+    int64_t decay_steps;   // STEP: steps between two decays, > 0
+    float   decay_factor;  // STEP: factor per decay, in (0, 1]
+    ggml_opt_context_t opt_ctx; // whose step count drives the schedule; NULL: step 0
+};
+
+// CONSTANT at ggml's default AdamW/SGD hyperparameters, lr 1e-3, no warmup, decay_factor 0.1.
+GGML_API struct ggml_opt_lr_schedule ggml_opt_lr_schedule_default(void);
+
+// The learning rate of 0-based optimizer step `step`.
+GGML_API float ggml_opt_lr_schedule_value(const struct ggml_opt_lr_schedule * sched, int64_t step);
+
+// get_opt_pars for a schedule: userdata is a struct ggml_opt_lr_schedule *; the learning rate
+// of the step about to run (ggml_opt_get_step(sched->opt_ctx)) goes into adamw.alpha and sgd.alpha.
+GGML_API struct ggml_opt_optimizer_params ggml_opt_get_scheduled_params(void * userdata);
+
+// "constant", "cosine", "linear", "step"; parse returns false for any other name.
+GGML_API const char * ggml_opt_lr_schedule_name(enum ggml_opt_lr_schedule_type type);
+GGML_API bool         ggml_opt_lr_schedule_parse(const char * name, enum ggml_opt_lr_schedule_type * type);
+
+// Training checkpoints: everything an exact resume needs, in one GGUF file (version 3):
+//   keys   opt.checkpoint.version  u32     1
+//          opt.optimizer           string  "adamw" or "sgd"
+//          opt.step                i64     optimizer steps done
+//          opt.opt_period          i32     physical batches per optimizer step
+//          opt.epoch               i64     epochs completed
+//          opt.batch               i64     optimizer steps done in the current epoch
+//          opt.prng.state          u64[4]  the shuffle generator's xoshiro256** state
+//          opt.dataset.ndata       i64     datapoints of the dataset
+//          opt.dataset.ndata_shard i64     datapoints per shard
+//          opt.lr_schedule.type    string  constant, cosine, linear or step
+//          opt.lr_schedule.lr, .lr_min, .decay_factor                 f32
+//          opt.lr_schedule.warmup_steps, .total_steps, .decay_steps   i64
+//          opt.adamw.beta1, .beta2, .eps, .wd; opt.sgd.wd             f32
+//          plus any keys of the caller's `extra` context (e.g. general.architecture)
+//   tensors every parameter under its own name (type and shape as in the model); with AdamW,
+//          NAME.adamw_m and NAME.adamw_v (F32, the parameter's shape); opt.dataset.permutation
+//          (I64, one shard index per shard: the current order).
+// Saving is atomic (temporary file, then rename) and needs a step boundary (no gradients
+// accumulated but not yet applied). Loading checks the optimizer, the accumulation period, the
+// dataset's sizes and every tensor's name, type and shape, and changes nothing unless all of it
+// matches; on failure err (of err_size bytes) names what differs.
+struct ggml_opt_checkpoint_info {
+    int64_t epoch;  // epochs completed
+    int64_t batch;  // optimizer steps done in the current epoch (0 at an epoch boundary)
+    struct ggml_opt_lr_schedule schedule; // opt_ctx is not stored
+};
+
+GGML_API bool ggml_opt_checkpoint_save(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset,
+                                       const struct ggml_opt_checkpoint_info * info, const struct gguf_context * extra,
+                                       const char * fname, char * err, size_t err_size);
+GGML_API bool ggml_opt_checkpoint_load(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset,
+                                       struct ggml_opt_checkpoint_info * info, const char * fname,
+                                       char * err, size_t err_size);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 #include "ggml-backend.h"
 #include "ggml-opt.h"
 
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -212,12 +213,45 @@ struct mnist_train_params {
     enum ggml_opt_optimizer_type optimizer = GGML_OPT_OPTIMIZER_TYPE_ADAMW;
     float    lr        = -1.0f; // < 0: the optimizer's default
     uint64_t seed      = 0;     // shuffling order
+
+    // learning-rate schedule (see ggml_opt_lr_schedule); total steps: nepoch epochs
+    enum ggml_opt_lr_schedule_type schedule = GGML_OPT_LR_SCHEDULE_CONSTANT;
+    int64_t  warmup_steps = 0;
+    float    lr_min       = 0.0f;
+    int      decay_epochs = 10;   // step schedule: epochs between two decays by 10x
+    float    weight_decay = 0.0f;
+
+    int      early_stop = 0;     // stop when the validation loss has not improved for this many epochs; 0: never
+    bool     keep_best  = false; // end with the weights of the epoch with the lowest validation loss
+
+    std::string checkpoint;           // written after every epoch (and every checkpoint_every steps); empty: none
+    int64_t     checkpoint_every = 0;
+    std::string resume;               // checkpoint to continue from
+    std::string log;                  // one JSON line per epoch
+
+    // Polled after every optimizer step: when it turns non-zero, training writes the checkpoint
+    // (checkpoint, or interrupt_checkpoint when that is empty) and stops.
+    const volatile sig_atomic_t * stop = nullptr;
+    bool        schedule_given = false; // on resume: the options above replace the checkpoint's schedule
+    bool        seed_given     = false; // on resume: --seed must then be the checkpoint's
+    std::string interrupt_checkpoint;
+    int64_t     stop_after_steps = 0; // > 0: stop as if interrupted once the optimizer has made this many steps
 };
 
 // Checks batch sizes and the validation split against the dataset before any work starts.
 bool mnist_train_check(const mnist_model & model, int64_t ndata, const mnist_train_params & params, std::string & err);
 
-void mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mnist_train_params & params);
+enum mnist_train_status {
+    MNIST_TRAIN_DONE,
+    MNIST_TRAIN_INTERRUPTED, // *params.stop was set: a checkpoint was written (its name is in err)
+    MNIST_TRAIN_FAILED,      // err says why; no output was changed
+};
+
+// Trains (or, with params.resume, continues training) the model. On resume the checkpoint
+// must match the model, optimizer, batch sizes, dataset and validation split; the number of
+// epochs and the schedule may change (the schedule's total steps follow nepoch).
+mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mnist_train_params & params,
+                                     std::string & err);
 
 // Evaluates every datapoint; the caller frees the result. ndata must be a multiple of the physical batch.
 ggml_opt_result_t mnist_model_eval(mnist_model & model, ggml_opt_dataset_t dataset);
@@ -242,6 +276,23 @@ struct mnist_options {
     std::string predictions;           // file to write one predicted digit per line
     std::string eval_images;           // mnist-train: evaluate on this set after training
     std::string eval_labels;
+
+    // training for real (mnist-train)
+    std::string lr_schedule      = "constant";
+    int64_t     warmup           = 0;     // optimizer steps
+    float       lr_min           = 0.0f;
+    int         decay_epochs     = 0;     // step schedule: 0 means 10 epochs
+    float       weight_decay     = 0.0f;
+    int         early_stop       = 0;     // 0: never
+    bool        keep_best        = false;
+    std::string checkpoint;
+    int64_t     checkpoint_every = 0;     // optimizer steps; 0: only after every epoch
+    std::string resume;
+    std::string log;
+    int64_t     stop_after       = 0;     // optimizer steps; 0: never
+
+    std::vector<std::string> given; // the option names on the command line, in order
+    bool was_given(const std::string & name) const;
 };
 
 enum mnist_options_result {
@@ -256,6 +307,13 @@ mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vect
 
 // A seed from the operating system, for runs without --seed.
 uint64_t mnist_random_seed();
+
+// Installs the SIGINT/SIGTERM handlers of a training run (mnist-signals.cpp) and returns the flag
+// they set to the signal's number: mnist_train_params::stop.
+const volatile sig_atomic_t * mnist_signals_install();
+
+// Writes text to a file atomically (mnist_write_atomically).
+bool mnist_text_write(const std::string & fname, const std::string & text, std::string & err);
 
 // Writes one predicted digit per line (atomically, or into stage as mnist_model_save does).
 bool mnist_predictions_write(const std::string & fname, const std::vector<int32_t> & pred, std::string & err,

@@ -325,68 +325,6 @@ bool mnist_train_check(const mnist_model & model, int64_t ndata, const mnist_tra
     return true;
 }
 
-// The optimizer's defaults, with the learning rate of --lr when given.
-static struct ggml_opt_optimizer_params mnist_get_opt_pars(void * userdata) {
-    const mnist_train_params * params = (const mnist_train_params *) userdata;
-    struct ggml_opt_optimizer_params p = ggml_opt_get_default_optimizer_params(nullptr);
-    if (params->lr > 0.0f) {
-        p.adamw.alpha = params->lr;
-        p.sgd.alpha   = params->lr;
-    }
-    return p;
-}
-
-static void print_duration(const char * what, int64_t t_us) {
-    const int64_t s = t_us / 1000000;
-    fprintf(stderr, "%s: %s took %02d:%02d:%02d\n", "mnist_model_train", what,
-            int(s / 3600), int((s / 60) % 60), int(s % 60));
-}
-
-// What ggml_opt_fit does, except that the shuffling uses params.seed (ggml_opt_fit always uses
-// the default seed) and the learning rate can be set.
-void mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mnist_train_params & params) {
-    const int64_t t_start_us = ggml_time_us();
-
-    struct ggml_opt_params op = ggml_opt_default_params(model.backend_sched, GGML_OPT_LOSS_TYPE_CROSS_ENTROPY);
-    op.ctx_compute     = model.ctx_compute;
-    op.inputs          = model.images;
-    op.outputs         = model.logits;
-    op.opt_period      = model.nbatch_logical / model.nbatch_physical;
-    op.get_opt_pars    = mnist_get_opt_pars;
-    op.get_opt_pars_ud = const_cast<mnist_train_params *>(&params);
-    op.optimizer       = params.optimizer;
-    op.seed            = params.seed;
-    ggml_opt_context_t opt_ctx = ggml_opt_init(op);
-
-    const int64_t ndata       = ggml_opt_dataset_ndata(dataset);
-    const int64_t nbatches    = ndata / model.nbatch_logical;
-    const int64_t idata_split = (int64_t) std::floor((1.0 - params.val_split)*nbatches + 1e-6) * model.nbatch_logical;
-
-    ggml_opt_result_t result_train = ggml_opt_result_init();
-    ggml_opt_result_t result_val   = ggml_opt_result_init();
-
-    // As ggml_opt_fit: one shuffle of everything picks the validation images, then only the
-    // training part is reshuffled before each epoch.
-    if (model.nbatch_logical < ndata) {
-        ggml_opt_dataset_shuffle(opt_ctx, dataset, -1);
-    }
-    for (int epoch = 1; epoch <= params.nepoch; ++epoch) {
-        fprintf(stderr, "%s: epoch %04d/%04d:\n", __func__, epoch, params.nepoch);
-        if (model.nbatch_logical < idata_split) {
-            ggml_opt_dataset_shuffle(opt_ctx, dataset, idata_split);
-        }
-        ggml_opt_result_reset(result_train);
-        ggml_opt_result_reset(result_val);
-        ggml_opt_epoch(opt_ctx, dataset, result_train, result_val, idata_split,
-                       ggml_opt_epoch_callback_progress_bar, ggml_opt_epoch_callback_progress_bar);
-    }
-    print_duration("training", ggml_time_us() - t_start_us);
-
-    ggml_opt_result_free(result_train);
-    ggml_opt_result_free(result_val);
-    ggml_opt_free(opt_ctx);
-}
-
 ggml_opt_result_t mnist_model_eval(mnist_model & model, ggml_opt_dataset_t dataset) {
     struct ggml_opt_params op = ggml_opt_default_params(model.backend_sched, GGML_OPT_LOSS_TYPE_CROSS_ENTROPY);
     op.ctx_compute = model.ctx_compute;

@@ -106,6 +106,42 @@ static bool apply_option(const std::string & name, const std::string & value, mn
             err = "--init-std expects a positive number, got '" + value + "'";
             return false;
         }
+    } else if (name == "lr-schedule") {
+        if (value != "constant" && value != "cosine" && value != "linear" && value != "step") {
+            err = "--lr-schedule expects constant, cosine, linear or step, got '" + value + "'";
+            return false;
+        }
+        opts.lr_schedule = value;
+    } else if (name == "warmup") {
+        if (!parse_int(value, 0, 1LL << 40, i)) { err = "--warmup expects a non-negative integer, got '" + value + "'"; return false; }
+        opts.warmup = i;
+    } else if (name == "lr-min") {
+        if (!parse_float(value, opts.lr_min) || opts.lr_min < 0.0f) { err = "--lr-min expects a number >= 0, got '" + value + "'"; return false; }
+    } else if (name == "decay-epochs") {
+        if (!parse_int(value, 1, 1000000, i)) { err = "--decay-epochs expects a positive integer, got '" + value + "'"; return false; }
+        opts.decay_epochs = (int) i;
+    } else if (name == "weight-decay") {
+        if (!parse_float(value, opts.weight_decay) || opts.weight_decay < 0.0f || opts.weight_decay > 1.0f) {
+            err = "--weight-decay expects a number in [0, 1], got '" + value + "'";
+            return false;
+        }
+    } else if (name == "early-stop") {
+        if (!parse_int(value, 1, 1000000, i)) { err = "--early-stop expects a positive integer, got '" + value + "'"; return false; }
+        opts.early_stop = (int) i;
+    } else if (name == "checkpoint-every") {
+        if (!parse_int(value, 1, 1LL << 40, i)) { err = "--checkpoint-every expects a positive integer, got '" + value + "'"; return false; }
+        opts.checkpoint_every = i;
+    } else if (name == "stop-after") {
+        if (!parse_int(value, 1, 1LL << 40, i)) { err = "--stop-after expects a positive integer, got '" + value + "'"; return false; }
+        opts.stop_after = i;
+    } else if (name == "checkpoint") {
+        opts.checkpoint = value;
+    } else if (name == "resume") {
+        opts.resume = value;
+    } else if (name == "log") {
+        opts.log = value;
+    } else if (name == "keep-best") {
+        opts.keep_best = true;
     } else if (name == "predictions") {
         opts.predictions = value;
     } else if (name == "eval-images") {
@@ -152,13 +188,19 @@ mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vect
             fprintf(stderr, "error: unknown option --%s (see --help)\n", name.c_str());
             return MNIST_OPTIONS_ERROR;
         }
-        if (!has_inline_value) {
+        const bool is_flag = name == "keep-best"; // options without a value
+        if (is_flag && has_inline_value) {
+            fprintf(stderr, "error: option --%s takes no value\n", name.c_str());
+            return MNIST_OPTIONS_ERROR;
+        }
+        if (!has_inline_value && !is_flag) {
             if (iarg + 1 >= argc) {
                 fprintf(stderr, "error: option --%s needs a value\n", name.c_str());
                 return MNIST_OPTIONS_ERROR;
             }
             value = argv[++iarg];
         }
+        opts.given.push_back(name);
         std::string err;
         if (!apply_option(name, value, opts, err)) {
             fprintf(stderr, "error: %s\n", err.c_str());
@@ -188,4 +230,15 @@ bool mnist_predictions_write(const std::string & fname, const std::vector<int32_
     return mnist_write_atomically(fname, err, [&](FILE * f) {
         return predictions_fill(f, pred) || (err = mnist_escape(fname) + ": write failed", false);
     });
+}
+
+bool mnist_text_write(const std::string & fname, const std::string & text, std::string & err) {
+    return mnist_write_atomically(fname, err, [&](FILE * f) {
+        const bool ok = fwrite(text.data(), 1, text.size(), f) == text.size() && ferror(f) == 0;
+        return ok || (err = mnist_escape(fname) + ": write failed", false);
+    });
+}
+
+bool mnist_options::was_given(const std::string & name) const {
+    return std::find(given.begin(), given.end(), name) != given.end();
 }

@@ -36,6 +36,28 @@ static const char * USAGE =
     "  --eval-images PATH   after training, evaluate on these images ...\n"
     "  --eval-labels PATH   ... and labels\n"
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
+    "\n"
+    "training for real:\n"
+    "  --lr-schedule NAME   constant, cosine, linear or step (default constant); cosine and linear\n"
+    "                       go from --lr to --lr-min over all epochs after the warmup\n"
+    "  --warmup N           optimizer steps of linear warmup from 0 to --lr (default 0)\n"
+    "  --lr-min F           final learning rate of cosine/linear, floor of step (default 0)\n"
+    "  --decay-epochs N     step: the learning rate drops 10x every N epochs (default 10)\n"
+    "  --weight-decay F     decoupled weight decay per step, in [0, 1] (default 0)\n"
+    "  --early-stop N       stop when the validation loss has not improved for N epochs\n"
+    "  --keep-best          save the weights of the epoch with the lowest validation loss\n"
+    "  --log PATH           one JSON line per epoch: losses, accuracies, learning rate, seconds\n"
+    "  --checkpoint PATH    training state (weights, optimizer moments, data order, position),\n"
+    "                       written atomically after every epoch\n"
+    "  --checkpoint-every N also every N optimizer steps\n"
+    "  --resume PATH        continue from a checkpoint; the result equals an uninterrupted run.\n"
+    "                       --epochs may change, and so may the schedule options (they then\n"
+    "                       replace the checkpoint's); architecture, optimizer, batch sizes,\n"
+    "                       data set, --val-split and --seed must match the checkpoint\n"
+    "  --stop-after N       stop as if interrupted once the optimizer has made N steps in all\n"
+    "                       (time-boxed jobs; tests of the resume)\n"
+    "  Ctrl-C (SIGINT) or SIGTERM: the current step ends, the checkpoint (without --checkpoint:\n"
+    "  OUT.gguf.ckpt) is written, and mnist-train exits with status 130\n"
     "  --help               show this help\n";
 
 // One line whatever the message holds (paths and strings from files are shown escaped).
@@ -50,7 +72,9 @@ int main(int argc, char ** argv) {
     mnist_options opts;
     const std::vector<std::string> allowed = {
         "epochs", "seed", "threads", "val-split", "batch-logical", "batch-physical", "optimizer", "lr",
-        "init", "init-std", "eval-images", "eval-labels", "predictions",
+        "init", "init-std", "eval-images", "eval-labels", "predictions", "lr-schedule", "warmup", "lr-min",
+        "decay-epochs", "weight-decay", "early-stop", "keep-best", "log", "checkpoint", "checkpoint-every", "resume",
+        "stop-after",
     };
     switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
         case MNIST_OPTIONS_HELP:  return 0;
@@ -125,6 +149,43 @@ int main(int argc, char ** argv) {
     params.optimizer = opts.optimizer == "sgd" ? GGML_OPT_OPTIMIZER_TYPE_SGD : GGML_OPT_OPTIMIZER_TYPE_ADAMW;
     params.lr        = opts.lr;
     params.seed      = opts.has_seed ? opts.seed : mnist_random_seed();
+    params.seed_given = opts.has_seed;
+    ggml_opt_lr_schedule_parse(opts.lr_schedule.c_str(), &params.schedule);
+    params.warmup_steps = opts.warmup;
+    params.lr_min       = opts.lr_min;
+    if (opts.decay_epochs > 0) params.decay_epochs = opts.decay_epochs;
+    params.weight_decay = opts.weight_decay;
+    for (const char * name : {"lr", "lr-schedule", "warmup", "lr-min", "decay-epochs", "weight-decay"}) {
+        params.schedule_given = params.schedule_given || opts.was_given(name);
+    }
+    params.early_stop       = opts.early_stop;
+    params.keep_best        = opts.keep_best;
+    params.log              = opts.log;
+    params.checkpoint       = opts.checkpoint;
+    params.checkpoint_every = opts.checkpoint_every;
+    params.resume           = opts.resume;
+    params.interrupt_checkpoint = fname_out + ".ckpt";
+    params.stop_after_steps     = opts.stop_after;
+    if (params.checkpoint_every > 0 && params.checkpoint.empty()) {
+        return fail("--checkpoint-every needs --checkpoint");
+    }
+    if ((params.early_stop > 0 || params.keep_best) && !(params.val_split > 0.0f)) {
+        return fail("--early-stop and --keep-best need a validation split (--val-split > 0)");
+    }
+    if (!params.resume.empty() && (opts.was_given("init") || opts.was_given("init-std"))) {
+        return fail("--init and --init-std do not apply with --resume: the weights come from the checkpoint");
+    }
+    if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
+        return fail(params.resume + ": used for two purposes");
+    }
+    for (const std::string * path : {&params.checkpoint, &params.log}) {
+        if (!path->empty() && (*path == fname_out || *path == fname_images || *path == fname_labels)) {
+            return fail(*path + ": used for two purposes");
+        }
+        if (!path->empty() && !output_dir_writable(*path)) {
+            return fail(*path + ": the directory does not exist or is not writable");
+        }
+    }
 
     mnist_model model;
     if (!mnist_model_init_backends(model, backend_name, opts.threads, opts.batch_logical, opts.batch_physical)) {
@@ -141,7 +202,17 @@ int main(int argc, char ** argv) {
     }
     mnist_model_build(model);
 
-    mnist_model_train(model, dataset.get(), params);
+    params.stop = mnist_signals_install();
+    const mnist_train_status status = mnist_model_train(model, dataset.get(), params, err);
+    if (status == MNIST_TRAIN_FAILED) {
+        return fail(err);
+    }
+    if (status == MNIST_TRAIN_INTERRUPTED) {
+        const char * why = *params.stop == SIGTERM ? "SIGTERM" : *params.stop == SIGINT ? "SIGINT" : "--stop-after";
+        fprintf(stderr, "%s: stopped by %s; the training state is saved in %s\n", __func__, why, err.c_str());
+        fprintf(stderr, "%s: to continue, run the same command with --resume %s\n", __func__, err.c_str());
+        return 130;
+    }
     dataset.reset(); // before the evaluation set is built
 
     std::vector<int32_t> predictions;

@@ -7,6 +7,11 @@
 #                    gives the same predictions as the model in memory, twice over
 #       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
 #       seed         the same --seed gives byte-identical model files, another seed does not
+#       threads      1 epoch of each model with 1, 2 and 3 threads: byte-identical model files
+#       resume       on 2000 images, for both models and both optimizers: 3 epochs in one run, and
+#                    runs stopped as if interrupted (exit 130) after 9 steps (the end of epoch 1)
+#                    or 13 (mid-epoch 2), then resumed, give byte-identical model
+#                    files; checkpoints that do not fit the run are refused, the output untouched
 #
 # Data comes from scripts/get-mnist.sh; only when MNIST cannot be had, Debian's Fashion-MNIST
 # (/usr/share/datasets/fashion-mnist) stands in, with a lower accuracy bar (80%): it is harder.
@@ -95,6 +100,114 @@ case "$CASE" in
             cmp -s "$W/$arch-42a.gguf" "$W/$arch-42b.gguf" && ok || bad "$arch: --seed 42 twice gave different model files"
             ! cmp -s "$W/$arch-42a.gguf" "$W/$arch-43.gguf" && ok || bad "$arch: --seed 42 and --seed 43 gave the same model file"
         done
+        ;;
+    threads)
+        for arch in mnist-fc mnist-cnn; do
+            for t in 1 2 3; do
+                run "$TRAIN" $arch "$W/$arch-t$t.gguf" "$TRAIN_IMAGES" "$TRAIN_LABELS" --epochs 1 --seed 7 --threads $t \
+                    >/dev/null 2>"$W/train.log" || { cat "$W/train.log"; finish; }
+            done
+            for t in 2 3; do
+                cmp "$W/$arch-t1.gguf" "$W/$arch-t$t.gguf" && ok || bad "$arch: --threads 1 and --threads $t gave different model files"
+            done
+        done
+        ;;
+    resume)
+        subset "$TRAIN_IMAGES" "$W/images" 2000 16 784
+        subset "$TRAIN_LABELS" "$W/labels" 2000 8 1
+        # 200 images per step: 9 training steps per epoch, the CNN's in two physical batches
+        B="--batch-logical 200 --batch-physical 100"
+        for arch in mnist-fc mnist-cnn; do
+            for opt in adamw sgd; do
+                S="--optimizer $opt --lr-schedule cosine --warmup 3 --lr-min 1e-5 --weight-decay 1e-4"
+                [ $opt = sgd ] && S="--optimizer sgd --lr 0.05 --lr-schedule step --decay-epochs 1 --warmup 2"
+                train_s() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B $S --seed 11 >"$W/train.log" 2>&1; }
+                resume_s() { "$TRAIN" $arch "$@" "$W/images" "$W/labels" $B --optimizer $opt >"$W/train.log" 2>&1; }
+                n="$W/$arch-$opt"
+                train_s "$n-full.gguf" --epochs 3 && ok || { bad "$arch $opt: uninterrupted run failed"; cat "$W/train.log"; }
+                # at an epoch boundary
+                train_s "$n-e1.gguf" --epochs 3 --stop-after 9 --checkpoint "$n-e1.ckpt"
+                rc=$?
+                [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after 9 exited with $rc, expected 130"; cat "$W/train.log"; }
+                resume_s "$n-e.gguf" --epochs 3 --resume "$n-e1.ckpt" && ok || { bad "$arch $opt: resume failed"; cat "$W/train.log"; }
+                cmp -s "$n-full.gguf" "$n-e.gguf" && ok || bad "$arch $opt: resumed at an epoch boundary, the model differs"
+                # mid-epoch, through the interrupt path: the checkpoint lands beside the output
+                train_s "$n-m.gguf" --epochs 3 --stop-after 13
+                rc=$?
+                [ $rc -eq 130 ] && ok || { bad "$arch $opt: --stop-after exited with $rc, expected 130"; cat "$W/train.log"; }
+                [ ! -e "$n-m.gguf" ] && [ -f "$n-m.gguf.ckpt" ] && ok || bad "$arch $opt: interrupted run: output or checkpoint wrong"
+                resume_s "$n-m.gguf" --epochs 3 --resume "$n-m.gguf.ckpt" && ok || { bad "$arch $opt: mid-epoch resume failed"; cat "$W/train.log"; }
+                cmp -s "$n-full.gguf" "$n-m.gguf" && ok || bad "$arch $opt: resumed mid-epoch, the model differs"
+            done
+        done
+        # the log of a stopped and resumed run has one line per epoch, and plots
+        opt=adamw arch=mnist-cnn S="--early-stop 5 --keep-best"
+        train_s "$W/log.gguf" --epochs 3 --stop-after 13 --log "$W/log.jsonl"
+        resume_s "$W/log.gguf" --epochs 3 --resume "$W/log.gguf.ckpt" --log "$W/log.jsonl" && ok || { bad "log run failed"; cat "$W/train.log"; }
+        [ "$(sed -n 's/^{"epoch":\([0-9]*\),.*/\1/p' "$W/log.jsonl" | tr '\n' ' ')" = "1 2 3 " ] && ok ||
+            { bad "the resumed run's log does not hold epochs 1 2 3"; cat "$W/log.jsonl"; }
+        if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+            /usr/bin/python3 "$ROOT/scripts/plot-training.py" "$W/log.jsonl" "$W/log.png" && [ "$(head -c 4 "$W/log.png" | tail -c 3)" = PNG ] &&
+                ok || bad "plot-training.py did not draw a PNG"
+        fi
+        # --keep-best with --early-stop: the saved model is the best epoch's, which (at a constant
+        # learning rate) is what a run of exactly that many epochs gives
+        "$TRAIN" mnist-fc "$W/kb.gguf" "$W/images" "$W/labels" --batch-logical 200 --epochs 8 --seed 4 --lr 0.01 \
+            --keep-best --early-stop 3 >/dev/null 2>"$W/kb.log" || bad "--keep-best run failed"
+        k=$(sed -n 's/.*keeping the weights of epoch \([0-9]*\).*/\1/p' "$W/kb.log")
+        if [ -n "$k" ]; then
+            "$TRAIN" mnist-fc "$W/kb-k.gguf" "$W/images" "$W/labels" --batch-logical 200 --epochs "$k" --seed 4 --lr 0.01 \
+                >/dev/null 2>&1 && cmp -s "$W/kb.gguf" "$W/kb-k.gguf" && ok || bad "--keep-best: not the weights of epoch $k"
+        else
+            bad "--keep-best did not say which epoch it kept"; cat "$W/kb.log"
+        fi
+
+        # a real SIGINT, wherever it lands: exit 130, the checkpoint named, and the resume is exact
+        arch=mnist-fc opt=adamw S="--lr-schedule linear"
+        train_s "$W/sig-full.gguf" --epochs 20 || bad "20-epoch run failed"
+        "$TRAIN" mnist-fc "$W/sig.gguf" "$W/images" "$W/labels" $B $S --seed 11 --epochs 20 --log "$W/sig.jsonl" \
+            >/dev/null 2>"$W/sig.log" &
+        pid=$!
+        for _ in $(seq 1 1200); do [ -s "$W/sig.jsonl" ] && break; sleep 0.1; done # until the first epoch is done
+        kill -INT $pid
+        wait $pid
+        rc=$?
+        if [ $rc -eq 130 ]; then
+            ok
+            grep -q -- "--resume $W/sig.gguf.ckpt" "$W/sig.log" && ok || { bad "SIGINT: no resume hint"; cat "$W/sig.log"; }
+            [ ! -e "$W/sig.gguf" ] && ! ls "$W"/sig.gguf*.tmp* >/dev/null 2>&1 && ok || bad "SIGINT: an output or a temporary file left"
+            resume_s "$W/sig.gguf" --epochs 20 --resume "$W/sig.gguf.ckpt" && cmp -s "$W/sig.gguf" "$W/sig-full.gguf" && ok ||
+                bad "SIGINT: the resumed model differs from the uninterrupted one"
+        elif [ $rc -eq 0 ]; then
+            echo "note: the run ended before the signal arrived; SIGINT not checked"
+        else
+            bad "SIGINT: exit $rc, expected 130"; cat "$W/sig.log"
+        fi
+
+        # checkpoints that do not fit: one clear line, exit 1, the existing output untouched
+        n="$W/mnist-cnn-adamw"
+        cp "$n-full.gguf" "$W/keep.gguf"
+        refuse() {
+            local what=$1 pattern=$2; shift 2
+            "$TRAIN" "$@" >"$W/refuse.log" 2>&1
+            local rc=$?
+            if [ $rc -eq 1 ] && grep -q -- "$pattern" "$W/refuse.log" && cmp -s "$W/keep.gguf" "$n-full.gguf"; then ok
+            else bad "$what: exit $rc, expected 1 with '$pattern'"; cat "$W/refuse.log"; fi
+        }
+        refuse "other architecture" "a checkpoint of mnist-cnn" mnist-fc "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$n-e1.ckpt"
+        refuse "other optimizer" "trained with adamw" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --optimizer sgd --resume "$n-e1.ckpt"
+        refuse "other batch size" "batch-logical 200" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" --batch-logical 400 --batch-physical 100 --resume "$n-e1.ckpt"
+        refuse "other seed" "seed 11" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --seed 12 --resume "$n-e1.ckpt"
+        subset "$TRAIN_IMAGES" "$W/images1000" 1000 16 784
+        subset "$TRAIN_LABELS" "$W/labels1000" 1000 8 1
+        refuse "other data set size" "2000 datapoints" mnist-cnn "$n-full.gguf" "$W/images1000" "$W/labels1000" $B --resume "$n-e1.ckpt"
+        refuse "a model file, not a checkpoint" "not an mnist-train checkpoint" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/keep.gguf"
+        refuse "resume into the output" "used for two purposes" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$n-full.gguf"
+        refuse "unknown schedule" "expects constant, cosine" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --lr-schedule exp
+        refuse "--checkpoint-every alone" "needs --checkpoint" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --checkpoint-every 3
+        refuse "--early-stop without validation" "need a validation split" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --early-stop 2 --val-split 0
+        head -c 20000 "$n-e1.ckpt" >"$W/truncated.ckpt"
+        refuse "truncated checkpoint" "truncated" mnist-cnn "$n-full.gguf" "$W/images" "$W/labels" $B --resume "$W/truncated.ckpt"
         ;;
     *) echo "unknown case $CASE"; exit 2 ;;
 esac

@@ -177,9 +177,19 @@ void conv_2d_back_input_forward(const ggml_compute_params * params, ggml_tensor 
 // ---------------------------------------------------------------------------------------------
 // dK: every kernel element is a sum over all samples and output positions
 
+// The samples are summed in a fixed number of groups, each into its own lane-wise partials, and the
+// groups are added up in order: the rounding then depends on the batch only, never on how many
+// threads share the work (a split by thread made the trained weights differ between thread counts).
+constexpr int64_t BACK_KERNEL_SAMPLE_GROUPS = 8;
+
+int64_t back_kernel_groups(const ggml_tensor * dst) {
+    return std::min<int64_t>(BACK_KERNEL_SAMPLE_GROUPS, std::max<int64_t>(dst->src[0]->ne[3], 1));
+}
+
 size_t back_kernel_work_size(const ggml_tensor * dst, int n_threads) {
+    (void) n_threads;
     if (!fast_path_applies(dst)) return 0;
-    return (size_t) n_threads * (size_t) ggml_nelements(dst) * CGML_CONV_LANES * sizeof(float) + 64;
+    return (size_t) back_kernel_groups(dst) * (size_t) ggml_nelements(dst) * CGML_CONV_LANES * sizeof(float) + 64;
 }
 
 void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor * dst) {
@@ -188,15 +198,20 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
     const conv_params c = params_of(dst);
     const int64_t n_el = ggml_nelements(dst);
     if (fast_path_applies(dst)) {
-        // each thread sums its samples into its own lane-wise partials; then the threads share
-        // out the kernel elements and add up all partials of each
+        // the threads take turns over the sample groups, each group summed into its own lane-wise
+        // partials; then the threads share out the kernel elements and add up the groups' partials
+        // of each in group order
         float * base = (float *) (((uintptr_t) params->wdata + 63) & ~(uintptr_t) 63);
-        const int64_t per_thread = n_el * CGML_CONV_LANES;
-        float * mine = base + params->ith * per_thread;
-        std::fill(mine, mine + per_thread, 0.0f);
-        int64_t n0, n1;
-        ggml_split_rows(x->ne[3], params->ith, params->nth, n0, n1);
-        fast_kernels()->kernel_grad(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1, mine);
+        const int64_t per_group = n_el * CGML_CONV_LANES;
+        const int64_t ngroups   = back_kernel_groups(dst);
+        for (int64_t g = params->ith; g < ngroups; g += params->nth) {
+            float * partial = base + g * per_group;
+            std::fill(partial, partial + per_group, 0.0f);
+            int64_t n0, n1;
+            ggml_split_rows(x->ne[3], (int) g, (int) ngroups, n0, n1);
+            fast_kernels()->kernel_grad(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1,
+                                        partial);
+        }
         params->barrier(params->barrier_ctx);
         // partials are indexed ((ic*KH + kh)*KW + kw)*OC + oc
         const int64_t KW = dst->ne[0], KH = dst->ne[1], OC = dst->ne[3];
@@ -205,8 +220,8 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
         for (int64_t e = e0; e < e1; ++e) {
             const int64_t oc = e % OC, kw = (e / OC) % KW, kh = (e / (OC * KW)) % KH, ic = e / (OC * KW * KH);
             float sum = 0.0f;
-            for (int th = 0; th < params->nth; ++th) {
-                const float * p = base + th * per_thread + e * CGML_CONV_LANES;
+            for (int64_t g = 0; g < ngroups; ++g) {
+                const float * p = base + g * per_group + e * CGML_CONV_LANES;
                 for (int j = 0; j < CGML_CONV_LANES; ++j) sum += p[j];
             }
             *(float *) ggml_element_ptr(dst, kw, kh, ic, oc) = sum;
