@@ -110,10 +110,15 @@ std::string json_number(double v) {
 
 // The log's lines of the epochs up to `epochs` (those a resumed run keeps).
 std::string log_lines_upto(const std::string & fname, int64_t epochs) {
-    std::vector<uint8_t> bytes;
-    std::string err, out;
-    if (!mnist_read_file(fname, bytes, err)) return out;
-    const std::string text(bytes.begin(), bytes.end());
+    // a log holds a line per epoch: anything beyond a few MiB is not one of ours
+    constexpr size_t MAX_LOG_BYTES = 16u << 20;
+    std::string text, out;
+    FILE * f = fopen(fname.c_str(), "rb");
+    if (!f) return out;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && text.size() < MAX_LOG_BYTES) text.append(buf, n);
+    fclose(f);
     size_t pos = 0;
     while (pos < text.size()) {
         size_t end = text.find('\n', pos);

@@ -104,7 +104,7 @@ int main(int argc, char ** argv) {
         return fail("--predictions needs --eval-images and --eval-labels");
     }
     std::string err;
-    if (!mnist_outputs_check({ fname_out, opts.predictions }, { fname_images, fname_labels, opts.eval_images, opts.eval_labels },
+    if (!mnist_outputs_check({ fname_out, opts.predictions, opts.checkpoint, opts.log }, { fname_images, fname_labels, opts.eval_images, opts.eval_labels },
                              err)) {
         return fail(err);
     }
@@ -177,14 +177,6 @@ int main(int argc, char ** argv) {
     }
     if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
         return fail(params.resume + ": used for two purposes");
-    }
-    for (const std::string * path : {&params.checkpoint, &params.log}) {
-        if (!path->empty() && (*path == fname_out || *path == fname_images || *path == fname_labels)) {
-            return fail(*path + ": used for two purposes");
-        }
-        if (!path->empty() && !output_dir_writable(*path)) {
-            return fail(*path + ": the directory does not exist or is not writable");
-        }
     }
 
     mnist_model model;
