@@ -27,6 +27,7 @@ static int fail(const std::string & msg) {
 
 int main(int argc, char ** argv) {
     ggml_time_init();
+    mnist_remove_temps_on_signals();
 
     mnist_options opts;
     const std::vector<std::string> allowed = { "threads", "seed", "batch-physical", "predictions" };

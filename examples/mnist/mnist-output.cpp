@@ -52,6 +52,18 @@ void mnist_staged_remove_all_signal_safe() {
     }
 }
 
+static void remove_temps_and_die(int sig) {
+    mnist_staged_remove_all_signal_safe();
+    signal(sig, SIG_DFL);
+    raise(sig); // the usual exit status of a signal, for the shell
+}
+
+void mnist_remove_temps_on_signals() {
+    signal(SIGINT, remove_temps_and_die);
+    signal(SIGTERM, remove_temps_and_die);
+    signal(SIGHUP, remove_temps_and_die);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 std::string mnist_escape(const std::string & s) {

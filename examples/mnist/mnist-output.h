@@ -71,8 +71,12 @@ bool mnist_write_atomically(const std::string & path, std::string & err, F && fi
     return f.open(path, err) && fill(f.stream()) && f.commit(err);
 }
 
-// unlink()s every pending temp file; only async-signal-safe calls.
+// unlink()s every pending temp file; only async-signal-safe calls. For a program's own SIGINT or
+// SIGTERM handler.
 void mnist_staged_remove_all_signal_safe();
+// For programs without handlers of their own: SIGINT, SIGTERM and SIGHUP remove the pending temps,
+// then end the process as the signal would have.
+void mnist_remove_temps_on_signals();
 
 // Shows a string from a file or the command line safely in a one-line message: control characters
 // and bytes >= 0x7f become escapes (\n, \t, \x1b, ...). Backslashes stay as they are, so escaping
