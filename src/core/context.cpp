@@ -12,10 +12,10 @@ extern "C" void ggml_backend_tensor_memset(ggml_tensor * tensor, uint8_t value, 
 
 static constexpr size_t OBJECT_SIZE = sizeof(ggml_object);
 
-// ggml's figure: one object header plus the tensor struct (both multiples of GGML_MEM_ALIGN).
-size_t ggml_tensor_overhead(void) { return OBJECT_SIZE + sizeof(ggml_tensor); }
-static_assert(sizeof(ggml_object) % GGML_MEM_ALIGN == 0 && sizeof(ggml_tensor) % GGML_MEM_ALIGN == 0,
-              "tensor objects must need no padding for ggml_tensor_overhead to be exact");
+// ggml's figure on 64-bit targets (32 + 336 = 368): one object header plus the tensor struct.
+// Each is padded to the arena's alignment, which only changes anything on 32-bit targets
+// (WebAssembly), where the two structs are smaller.
+size_t ggml_tensor_overhead(void) { return GGML_PAD(OBJECT_SIZE, GGML_MEM_ALIGN) + GGML_PAD(sizeof(ggml_tensor), GGML_MEM_ALIGN); }
 
 ggml_context * ggml_init(ggml_init_params params) {
     ggml_context * ctx = new (std::nothrow) ggml_context();

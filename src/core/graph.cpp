@@ -87,7 +87,7 @@ static size_t graph_nbytes(size_t size, bool grads) {
 }
 
 size_t ggml_graph_overhead_custom(size_t size, bool grads) {
-    return sizeof(ggml_object) + GGML_PAD(graph_nbytes(size, grads), GGML_MEM_ALIGN);
+    return GGML_PAD(sizeof(ggml_object), GGML_MEM_ALIGN) + GGML_PAD(graph_nbytes(size, grads), GGML_MEM_ALIGN);
 }
 
 size_t ggml_graph_overhead(void) { return ggml_graph_overhead_custom(GGML_DEFAULT_GRAPH_SIZE, false); }
