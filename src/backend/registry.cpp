@@ -3,6 +3,9 @@
 
 #include "backend/backend-impl.h"
 #include "ggml-cpu.h"
+#ifdef GGML_USE_VULKAN
+#include "ggml-vulkan.h"
+#endif
 
 #include <cctype>
 #include <mutex>
@@ -21,7 +24,12 @@ struct registry {
     std::vector<ggml_backend_reg_t> regs;
     std::vector<ggml_backend_dev_t> devices;
 
-    registry() { add_reg(ggml_backend_cpu_reg()); }
+    registry() {
+        add_reg(ggml_backend_cpu_reg());
+#ifdef GGML_USE_VULKAN
+        add_reg(ggml_backend_vk_reg());
+#endif
+    }
 
     void add_reg(ggml_backend_reg_t reg) {
         if (!push_unique(regs, reg)) return;
