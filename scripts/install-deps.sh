@@ -4,7 +4,8 @@ set -euo pipefail
 
 PACKAGES=(cmake make g++ zlib1g-dev gzip coreutils ca-certificates curl
           python3 python3-numpy python3-torch libopenblas0-openmp
-          emscripten chromium)
+          emscripten chromium
+          libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
