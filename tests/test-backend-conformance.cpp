@@ -213,6 +213,21 @@ std::vector<op_case> cases() {
     v.push_back({"pool_2d max", 1e-6, [](ggml_context * c) {
         return ggml_pool_2d(c, in(c, "x", 28, 28, 8, 2), GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
     }});
+    v.push_back({"pool_2d avg padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d(c, in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_AVG, 3, 3, 2, 2, 1, 1);
+    }});
+    v.push_back({"pool_2d max overlapping", 1e-6, [](ggml_context * c) {
+        return ggml_pool_2d(c, in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_MAX, 3, 2, 2, 1, 1, 0);
+    }});
+    v.push_back({"pool_2d_back max mnist", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 14, 14, 8, 2), in(c, "x", 28, 28, 8, 2), GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
+    }});
+    v.push_back({"pool_2d_back max overlapping", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 5, 6, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_MAX, 3, 2, 2, 1, 1, 0);
+    }});
+    v.push_back({"pool_2d_back avg padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_AVG, 3, 3, 2, 2, 1, 1);
+    }});
     v.push_back({"im2col", 1e-6, [](ggml_context * c) {
         return ggml_im2col(c, in(c, "k", 3, 3, 1, 8), in(c, "x", 28, 28, 1, 4), 1, 1, 1, 1, 1, 1, true, GGML_TYPE_F32);
     }});

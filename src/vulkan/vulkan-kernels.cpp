@@ -183,6 +183,22 @@ vk_grid sgd_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     return linear_grid(ggml_nelements(t->src[0]), max_x);
 }
 
+// --- pooling ----------------------------------------------------------------------------------
+
+bool pool_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
+vk_grid pool_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+    const int32_t * op = t->op_params; // ggml_op_pool, k0, k1, s0, s1, p0, p1
+    p.i[0] = t->op == GGML_OP_POOL_2D ? 0 : 1;
+    p.i[1] = op[0] == GGML_OP_POOL_MAX;
+    p.i[2] = op[1];
+    p.i[3] = op[2];
+    p.i[4] = op[3];
+    p.i[5] = op[4];
+    p.i[6] = op[5];
+    p.i[7] = op[6];
+    return linear_grid(ggml_nelements(t), max_x);
+}
+
 struct table_entry {
     ggml_op   op;
     vk_kernel kernel;
@@ -212,6 +228,8 @@ const table_entry TABLE[] = {
     {GGML_OP_COUNT_EQUAL, {"count_equal", count_equal_supports, single_group, 0}},
     {GGML_OP_CROSS_ENTROPY_LOSS, {"cross_entropy", cross_entropy_supports, cross_entropy_setup, 0}},
     {GGML_OP_CROSS_ENTROPY_LOSS_BACK, {"cross_entropy", cross_entropy_supports, cross_entropy_back_setup, 0}},
+    {GGML_OP_POOL_2D, {"pool", pool_supports, pool_setup, 0}},
+    {GGML_OP_POOL_2D_BACK, {"pool", pool_supports, pool_setup, 0}},
     {GGML_OP_OPT_STEP_ADAMW, {"opt_step", opt_step_supports, adamw_setup, 0x1 | 0x4 | 0x8}},
     {GGML_OP_OPT_STEP_SGD, {"opt_step", opt_step_supports, sgd_setup, 0x1}},
 };
