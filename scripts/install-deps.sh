@@ -15,7 +15,8 @@ case "${1:-}" in
     *) echo "install-deps: unknown option '$1' (expected --test or nothing)" >&2; exit 2 ;;
 esac
 if [ "$WITH_TEST" -eq 1 ]; then
-    PACKAGES+=(python3 python3-numpy python3-torch python3-matplotlib libopenblas0-openmp emscripten chromium)
+    PACKAGES+=(python3 python3-numpy python3-torch python3-matplotlib libopenblas0-openmp emscripten chromium
+               libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools)
 fi
 
 missing=()

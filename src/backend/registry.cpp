@@ -3,6 +3,9 @@
 
 #include "backend/backend-impl.h"
 #include "ggml-cpu.h"
+#ifdef GGML_USE_VULKAN
+#include "ggml-vulkan.h"
+#endif
 
 #include <cctype>
 #include <mutex>
@@ -60,7 +63,11 @@ bool equal_ignoring_case(const char * a, const char * b) {
 
 // The backends compiled into this library, in the order ggml_backend_load_all registers them.
 std::vector<ggml_backend_reg_t> ggml_backend_builtin_regs() {
-    return {ggml_backend_cpu_reg()};
+    std::vector<ggml_backend_reg_t> regs = {ggml_backend_cpu_reg()};
+#ifdef GGML_USE_VULKAN
+    regs.push_back(ggml_backend_vk_reg());
+#endif
+    return regs;
 }
 
 void ggml_backend_register_builtin(ggml_backend_reg_t reg) {

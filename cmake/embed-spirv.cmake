@@ -1,0 +1,16 @@
+# Writes OUTPUT, a C++ source holding every SPIR-V file in SPV_FILES (comma-separated) as a byte array, and a
+# lookup table from shader name (file name without .spv) to bytes. Run with cmake -P.
+set(body "// Generated at build time from src/vulkan/shaders; do not edit.\n#include \"vulkan/vulkan-shaders.h\"\n#include <cstring>\n\nnamespace {\n")
+set(table "")
+string(REPLACE "," ";" SPV_FILES "${SPV_FILES}")
+foreach(spv ${SPV_FILES})
+    get_filename_component(name ${spv} NAME_WE)
+    file(READ ${spv} hex HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    string(APPEND body "alignas(4) const unsigned char spv_${name}[] = {${bytes}};\n")
+    string(APPEND table "    {\"${name}\", spv_${name}, sizeof(spv_${name})},\n")
+endforeach()
+string(APPEND body "const vk_shader_blob SHADERS[] = {\n${table}};\n} // namespace\n\n")
+string(APPEND body "const vk_shader_blob * vk_find_shader(const char * name) {\n    for (const vk_shader_blob & s : SHADERS) if (std::strcmp(s.name, name) == 0) return &s;\n    return nullptr;\n}\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(RENAME ${OUTPUT}.tmp ${OUTPUT})
