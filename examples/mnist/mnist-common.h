@@ -20,6 +20,7 @@
 #include "ggml.h"
 #include "ggml-backend.h"
 #include "ggml-opt.h"
+#include "ggml-opt-augment.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -202,6 +203,7 @@ struct mnist_train_params {
     enum ggml_opt_optimizer_type optimizer = GGML_OPT_OPTIMIZER_TYPE_ADAMW;
     float    lr        = -1.0f; // < 0: the optimizer's default
     uint64_t seed      = 0;     // shuffling order
+    struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // training batches only; seed and epoch are set per run
 };
 
 // Checks batch sizes and the validation split against the dataset before any work starts.
@@ -232,7 +234,11 @@ struct mnist_options {
     std::string predictions;           // file to write one predicted digit per line
     std::string eval_images;           // mnist-train: evaluate on this set after training
     std::string eval_labels;
+    struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // --augment, --aug-*, --recipe
 };
+
+// The ranges --augment turns on (the options after it override them).
+struct ggml_opt_augment_params mnist_augment_default();
 
 enum mnist_options_result {
     MNIST_OPTIONS_OK,

@@ -377,8 +377,13 @@ void mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mn
         }
         ggml_opt_result_reset(result_train);
         ggml_opt_result_reset(result_val);
-        ggml_opt_epoch(opt_ctx, dataset, result_train, result_val, idata_split,
-                       ggml_opt_epoch_callback_progress_bar, ggml_opt_epoch_callback_progress_bar);
+        // Each epoch draws new transforms; validation images are never transformed.
+        ggml_opt_augment_params augment = params.augment;
+        augment.epoch = epoch;
+        const bool transform = ggml_opt_augment_enabled(&augment);
+        ggml_opt_epoch_transform(opt_ctx, dataset, result_train, result_val, idata_split,
+                                 ggml_opt_epoch_callback_progress_bar, ggml_opt_epoch_callback_progress_bar,
+                                 transform ? ggml_opt_augment_batch_transform : nullptr, &augment);
     }
     print_duration("training", ggml_time_us() - t_start_us);
 

@@ -35,6 +35,18 @@ static const char * USAGE =
     "  --eval-images PATH   after training, evaluate on these images ...\n"
     "  --eval-labels PATH   ... and labels\n"
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
+    "\n"
+    "augmentation (training batches only, a new random transform per image and epoch, drawn from\n"
+    "the seed; off by default):\n"
+    "  --augment            turn on: translate 2, rotate 10, scale 0.1, shear 10, no elastic\n"
+    "  --aug-translate PX   maximum shift per axis in pixels, [0, 14]\n"
+    "  --aug-rotate DEG     maximum rotation in degrees, [0, 180]\n"
+    "  --aug-scale F        size factor in [1-F, 1+F], F in [0, 0.9]\n"
+    "  --aug-shear DEG      maximum horizontal shear in degrees, [0, 60]\n"
+    "  --aug-elastic PX     elastic distortion: maximum displacement in pixels, [0, 7] (0: off)\n"
+    "  --aug-elastic-grid PX  its wavelength: control points PX pixels apart, [2, 28] (default 7)\n"
+    "  --recipe NAME        default (the settings above) or best (the measured best training,\n"
+    "                       see README); options after it override it\n"
     "  --help               show this help\n";
 
 static bool output_dir_writable(const std::string & fname) {
@@ -55,6 +67,7 @@ int main(int argc, char ** argv) {
     const std::vector<std::string> allowed = {
         "epochs", "seed", "threads", "val-split", "batch-logical", "batch-physical", "optimizer", "lr",
         "init", "init-std", "eval-images", "eval-labels", "predictions",
+        "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "recipe",
     };
     switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
         case MNIST_OPTIONS_HELP:  return 0;
@@ -128,6 +141,8 @@ int main(int argc, char ** argv) {
     params.optimizer = opts.optimizer == "sgd" ? GGML_OPT_OPTIMIZER_TYPE_SGD : GGML_OPT_OPTIMIZER_TYPE_ADAMW;
     params.lr        = opts.lr;
     params.seed      = opts.has_seed ? opts.seed : mnist_random_seed();
+    params.augment      = opts.augment;
+    params.augment.seed = params.seed;
 
     mnist_model model;
     if (!mnist_model_init_backends(model, backend_name, opts.threads, opts.batch_logical, opts.batch_physical)) {
@@ -138,6 +153,11 @@ int main(int argc, char ** argv) {
     }
     fprintf(stderr, "%s: seed %llu, initial weights %s\n", __func__, (unsigned long long) params.seed,
             init.type == MNIST_INIT_GLOROT ? "glorot" : ("normal, std " + std::to_string(init.std)).c_str());
+    if (ggml_opt_augment_enabled(&params.augment)) {
+        const ggml_opt_augment_params & a = params.augment;
+        fprintf(stderr, "%s: augmentation: translate %g px, rotate %g deg, scale %g, shear %g deg, elastic %g px (grid %g px)\n",
+                __func__, a.translate, a.rotate, a.scale, a.shear, a.elastic, a.elastic_grid);
+    }
 
     if (!mnist_model_init_random(model, arch, params.seed, init, err)) {
         return fail(err);

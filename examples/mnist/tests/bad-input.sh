@@ -69,6 +69,14 @@ expect_fail train-threads        "--threads expects"                      "$TRAI
 expect_fail train-val-split      "--val-split expects a number in [0, 1)" "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --val-split 1.5
 expect_fail train-optimizer      "--optimizer expects adamw or sgd"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --optimizer lbfgs
 expect_fail train-lr             "--lr expects a positive number"         "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --lr -1
+expect_fail train-aug-rotate     "--aug-rotate: augmentation: rotate = 200 is outside [0, 180]" \
+                                 "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-rotate 200
+expect_fail train-aug-translate  "--aug-translate: augmentation: translate = 15 is outside [0, 14]" \
+                                 "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --augment --aug-translate 15
+expect_fail train-aug-text       "--aug-scale expects a number"           "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-scale x
+expect_fail train-aug-unknown    "unknown option --aug-blur"              "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-blur 1
+expect_fail train-augment-value  "option --augment takes no value"        "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --augment=1
+expect_fail train-recipe         "--recipe expects best or default"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --recipe fastest
 expect_fail train-batch-multiple "must be a positive multiple of the physical batch" \
                                  "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --batch-logical 30 --batch-physical 20
 expect_fail train-batch-vs-data  "must be a multiple of the logical batch" "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels"
