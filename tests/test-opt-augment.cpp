@@ -85,6 +85,18 @@ static void test_against_reference() {
     for (size_t i = 0; i < dx.size(); ++i) { dx[i] = 4 * dx[i] - 2; dy[i] = 3 * dy[i] - 1.5f; }
     ggml_opt_augment_image(src.data(), dst.data(), w, h, &samples[4], dx.data(), dy.data());
     CHECK(max_abs_diff(dst, reference_transform(src, w, h, samples[4], dx.data(), dy.data())) < 1e-5);
+    // a digit-like image: zero except for a box off the centre (most output pixels read zeros)
+    std::vector<float> sparse(w * h, 0.0f);
+    for (int64_t y = 6; y < 19; ++y) for (int64_t x = 9; x < 24; ++x) sparse[y * w + x] = src[y * w + x];
+    for (const ggml_opt_augment_sample & s : samples) {
+        ggml_opt_augment_image(sparse.data(), dst.data(), w, h, &s, nullptr, nullptr);
+        CHECK(max_abs_diff(dst, reference_transform(sparse, w, h, s, nullptr, nullptr)) < 1e-5);
+        ggml_opt_augment_image(sparse.data(), dst.data(), w, h, &s, dx.data(), dy.data());
+        CHECK(max_abs_diff(dst, reference_transform(sparse, w, h, s, dx.data(), dy.data())) < 1e-5);
+    }
+    std::vector<float> blank(w * h, 0.0f);
+    ggml_opt_augment_image(blank.data(), dst.data(), w, h, &samples[4], dx.data(), dy.data());
+    CHECK(max_abs_diff(dst, blank) == 0);
     // a non-square image
     const std::vector<float> src2 = random_image(20, 12, 4);
     std::vector<float> dst2(20 * 12);

@@ -94,21 +94,28 @@ void ggml_opt_augment_draw(const struct ggml_opt_augment_params * p, int64_t ind
     std::vector<float> cx(gw * gh), cy(gw * gh);
     for (float & v : cx) v = uniform_sym(rng, p->elastic);
     for (float & v : cy) v = uniform_sym(rng, p->elastic);
+    // Bilinear weights per column and per row, then two interpolations per pixel.
+    std::vector<int64_t> ci(p->width), rj(p->height);
+    std::vector<float>   cf(p->width), rf(p->height);
+    for (int64_t x = 0; x < p->width; ++x) {
+        const double g = x / (double) p->elastic_grid;
+        ci[x] = (int64_t) g;
+        cf[x] = (float) (g - ci[x]);
+    }
     for (int64_t y = 0; y < p->height; ++y) {
-        const double  gy = y / (double) p->elastic_grid;
-        const int64_t j  = (int64_t) gy;
-        const double  fy = gy - j;
+        const double g = y / (double) p->elastic_grid;
+        rj[y] = (int64_t) g;
+        rf[y] = (float) (g - rj[y]);
+    }
+    for (int64_t y = 0; y < p->height; ++y) {
+        const float fy = rf[y];
         for (int64_t x = 0; x < p->width; ++x) {
-            const double  gx = x / (double) p->elastic_grid;
-            const int64_t i  = (int64_t) gx;
-            const double  fx = gx - i;
-            const int64_t k  = j * gw + i;
-            auto lerp2 = [&](const std::vector<float> & c) {
-                return (float) ((1 - fy) * ((1 - fx) * c[k]      + fx * c[k + 1]) +
-                                     fy  * ((1 - fx) * c[k + gw] + fx * c[k + gw + 1]));
-            };
-            dx[y * p->width + x] = lerp2(cx);
-            dy[y * p->width + x] = lerp2(cy);
+            const float   fx = cf[x];
+            const int64_t k  = rj[y] * gw + ci[x];
+            dx[y * p->width + x] = (1 - fy) * ((1 - fx) * cx[k]      + fx * cx[k + 1]) +
+                                        fy  * ((1 - fx) * cx[k + gw] + fx * cx[k + gw + 1]);
+            dy[y * p->width + x] = (1 - fy) * ((1 - fx) * cy[k]      + fx * cy[k + 1]) +
+                                        fy  * ((1 - fx) * cy[k + gw] + fx * cy[k + gw + 1]);
         }
     }
 }
@@ -124,27 +131,79 @@ void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h
     const double i00 = m11 / det, i01 = -m01 / det, i10 = -m10 / det, i11 = m00 / det;
     const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
 
+    // The input inside a zero border of PAD pixels: a position clamped into [-1.5, size + 0.5]
+    // reads four existing pixels, all of them border when it was outside [-1, size), so the
+    // loop needs no branch.
+    const int64_t PAD = 2, pw = w + 2 * PAD;
+    std::vector<float> padded(pw * (h + 2 * PAD), 0.0f);
+    // Only positions within one pixel of the box around the non-zero input can read a non-zero
+    // value (MNIST digits fill about half of the image): each row computes just the columns whose
+    // position may fall there, widened by the largest elastic displacement, and zeroes the rest.
+    int64_t bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+    for (int64_t y = 0; y < h; ++y) {
+        const float * r = src + y * w;
+        std::copy(r, r + w, padded.begin() + (y + PAD) * pw + PAD);
+        // the first and last non-zero pixel of the row: two scans that stop early
+        int64_t first = 0, last = w - 1;
+        while (first < w && r[first] == 0.0f) ++first;
+        if (first == w) continue;
+        while (r[last] == 0.0f) --last;
+        bx0 = std::min(bx0, first); bx1 = std::max(bx1, last);
+        by0 = std::min(by0, y);     by1 = y;
+    }
+    double dmax = 0.0;
+    if (dx || dy) {
+        for (int64_t i = 0; i < w * h; ++i) {
+            dmax = std::max(dmax, (double) std::max(dx ? std::fabs(dx[i]) : 0.0f, dy ? std::fabs(dy[i]) : 0.0f));
+        }
+    }
+    const float * base = padded.data() + PAD * pw + PAD;
+    const float xmax = (float) w + 0.5f, ymax = (float) h + 0.5f;
+
     for (int64_t y = 0; y < h; ++y) {
         const double py = y - cy - s->ty;
-        for (int64_t x = 0; x < w; ++x) {
-            const double px = x - cx - s->tx;
-            double qx = i00 * px + i01 * py + cx;
-            double qy = i10 * px + i11 * py + cy;
+        // the source position moves by (i00, i10) per output column
+        const double ax = i00 * (-cx - s->tx) + i01 * py + cx;
+        const double ay = i10 * (-cx - s->tx) + i11 * py + cy;
+
+        // columns x where ax + i00 x and ay + i10 x both lie within (b0 - 1 - dmax, b1 + 1 + dmax),
+        // one column more on each side against rounding
+        double xlo = 0.0, xhi = (double) (w - 1);
+        auto narrow = [&](double a, double b, double lo, double hi) {
+            if (b == 0.0) {
+                if (!(a > lo && a < hi)) xhi = -1.0;
+                return;
+            }
+            const double t0 = (lo - a) / b, t1 = (hi - a) / b;
+            xlo = std::max(xlo, std::min(t0, t1) - 1.0);
+            xhi = std::min(xhi, std::max(t0, t1) + 1.0);
+        };
+        if (bx1 < 0) {
+            xhi = -1.0;
+        } else {
+            narrow(ax, i00, bx0 - 1 - dmax, bx1 + 1 + dmax);
+            narrow(ay, i10, by0 - 1 - dmax, by1 + 1 + dmax);
+        }
+        const int64_t x_begin = xhi < xlo ? w : (int64_t) std::ceil(xlo);
+        const int64_t x_end   = xhi < xlo ? w : (int64_t) std::floor(xhi) + 1;
+
+        float * row = dst + y * w;
+        std::fill(row, row + std::min(x_begin, w), 0.0f);
+        const float qx0 = (float) ax, qy0 = (float) ay, ix = (float) i00, iy = (float) i10;
+        for (int64_t x = x_begin; x < x_end; ++x) {
+            float qx = qx0 + ix * (float) x;
+            float qy = qy0 + iy * (float) x;
             if (dx) qx += dx[y * w + x];
             if (dy) qy += dy[y * w + x];
-            const double  fx0 = std::floor(qx), fy0 = std::floor(qy);
-            const double  fx  = qx - fx0, fy = qy - fy0;
-            double v = 0.0;
-            if (fx0 >= -1 && fx0 < w && fy0 >= -1 && fy0 < h) {
-                const int64_t x0 = (int64_t) fx0, y0 = (int64_t) fy0;
-                auto at = [&](int64_t xx, int64_t yy) -> double {
-                    return xx >= 0 && xx < w && yy >= 0 && yy < h ? src[yy * w + xx] : 0.0;
-                };
-                v = (1 - fy) * ((1 - fx) * at(x0, y0)     + fx * at(x0 + 1, y0)) +
-                         fy  * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
-            }
-            dst[y * w + x] = (float) v;
+            qx = std::min(std::max(qx, -1.5f), xmax); // also maps NaN to -1.5: zero
+            qy = std::min(std::max(qy, -1.5f), ymax);
+            const int64_t x0 = (int64_t) (qx + 2.0f) - 2; // floor, as qx + 2 > 0
+            const int64_t y0 = (int64_t) (qy + 2.0f) - 2;
+            const float   fx = qx - (float) x0, fy = qy - (float) y0;
+            const float * p  = base + y0 * pw + x0;
+            row[x] = (1 - fy) * ((1 - fx) * p[0] + fx * p[1]) + fy * ((1 - fx) * p[pw] + fx * p[pw + 1]);
         }
+        std::fill(row + std::max(x_end, x_begin), row + w, 0.0f);
     }
 }
 
