@@ -204,6 +204,8 @@ struct mnist_train_params {
     float    lr        = -1.0f; // < 0: the optimizer's default
     uint64_t seed      = 0;     // shuffling order
     struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // training batches only; seed and epoch are set per run
+    ggml_opt_dataset_t eval_each_epoch = nullptr; // when set: evaluated after every epoch, one line on stdout
+    int64_t            t_start_us      = 0;       // the time the lines count from (ggml_time_us)
 };
 
 // Checks batch sizes and the validation split against the dataset before any work starts.
@@ -234,6 +236,7 @@ struct mnist_options {
     std::string predictions;           // file to write one predicted digit per line
     std::string eval_images;           // mnist-train: evaluate on this set after training
     std::string eval_labels;
+    bool        eval_each_epoch = false; // mnist-train: evaluate after every epoch, not only at the end
     struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // --augment, --aug-*, --recipe
 };
 

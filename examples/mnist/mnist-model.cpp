@@ -384,6 +384,17 @@ void mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mn
         ggml_opt_epoch_transform(opt_ctx, dataset, result_train, result_val, idata_split,
                                  ggml_opt_epoch_callback_progress_bar, ggml_opt_epoch_callback_progress_bar,
                                  transform ? ggml_opt_augment_batch_transform : nullptr, &augment);
+        if (params.eval_each_epoch) {
+            // forward passes of the training context: the weights as they are now
+            ggml_opt_result_t result_eval = ggml_opt_result_init();
+            ggml_opt_epoch(opt_ctx, params.eval_each_epoch, nullptr, result_eval, 0, nullptr, nullptr);
+            double acc, acc_unc;
+            ggml_opt_result_accuracy(result_eval, &acc, &acc_unc);
+            fprintf(stdout, "%s: epoch %d: eval_acc=%.2lf+-%.2lf%% t=%.3lf s\n", __func__, epoch, 100.0*acc, 100.0*acc_unc,
+                    (ggml_time_us() - params.t_start_us) / 1e6);
+            fflush(stdout);
+            ggml_opt_result_free(result_eval);
+        }
     }
     print_duration("training", ggml_time_us() - t_start_us);
 

@@ -82,7 +82,7 @@ static void mnist_recipe_apply(const std::string & name, mnist_options & opts) {
 
 // Options without a value.
 static bool is_flag(const std::string & name) {
-    return name == "augment";
+    return name == "augment" || name == "eval-each-epoch";
 }
 
 // --aug-NAME F: one augmentation range, checked against its documented interval.
@@ -147,6 +147,8 @@ static bool apply_option(const std::string & name, const std::string & value, mn
             err = "--init-std expects a positive number, got '" + value + "'";
             return false;
         }
+    } else if (name == "eval-each-epoch") {
+        opts.eval_each_epoch = true;
     } else if (name == "augment") {
         opts.augment = mnist_augment_default();
     } else if (name.compare(0, 4, "aug-") == 0) {

@@ -35,6 +35,8 @@ static const char * USAGE =
     "  --eval-images PATH   after training, evaluate on these images ...\n"
     "  --eval-labels PATH   ... and labels\n"
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
+    "  --eval-each-epoch    evaluate on --eval-images after every epoch too: one line per epoch\n"
+    "                       with the accuracy and the seconds since the program started\n"
     "\n"
     "augmentation (training batches only, a new random transform per image and epoch, drawn from\n"
     "the seed; off by default):\n"
@@ -62,12 +64,13 @@ static int fail(const std::string & msg) {
 
 int main(int argc, char ** argv) {
     ggml_time_init();
+    const int64_t t_start_us = ggml_time_us();
 
     mnist_options opts;
     const std::vector<std::string> allowed = {
         "epochs", "seed", "threads", "val-split", "batch-logical", "batch-physical", "optimizer", "lr",
         "init", "init-std", "eval-images", "eval-labels", "predictions",
-        "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "recipe",
+        "eval-each-epoch", "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "recipe",
     };
     switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
         case MNIST_OPTIONS_HELP:  return 0;
@@ -95,6 +98,9 @@ int main(int argc, char ** argv) {
     }
     if (opts.eval_images.empty() != opts.eval_labels.empty()) {
         return fail("--eval-images and --eval-labels go together");
+    }
+    if (opts.eval_each_epoch && opts.eval_images.empty()) {
+        return fail("--eval-each-epoch needs --eval-images and --eval-labels");
     }
     if (!opts.predictions.empty() && opts.eval_images.empty()) {
         return fail("--predictions needs --eval-images and --eval-labels");
@@ -164,8 +170,15 @@ int main(int argc, char ** argv) {
     }
     mnist_model_build(model);
 
+    std::unique_ptr<ggml_opt_dataset, decltype(&ggml_opt_dataset_free)> eval_each(nullptr, ggml_opt_dataset_free);
+    if (opts.eval_each_epoch) {
+        eval_each.reset(mnist_dataset_from(eval_images, eval_labels, MNIST_NDATA_SHARD));
+        params.eval_each_epoch = eval_each.get();
+        params.t_start_us      = t_start_us;
+    }
     mnist_model_train(model, dataset.get(), params);
     dataset.reset(); // before the evaluation set is built
+    eval_each.reset();
 
     std::vector<int32_t> predictions;
     if (!eval_images.pixels.empty()) {

@@ -76,6 +76,7 @@ expect_fail train-aug-translate  "--aug-translate: augmentation: translate = 15 
 expect_fail train-aug-text       "--aug-scale expects a number"           "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-scale x
 expect_fail train-aug-unknown    "unknown option --aug-blur"              "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-blur 1
 expect_fail train-augment-value  "option --augment takes no value"        "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --augment=1
+expect_fail train-eval-each      "--eval-each-epoch needs --eval-images"  "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --eval-each-epoch
 expect_fail train-recipe         "--recipe expects best or default"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --recipe fastest
 expect_fail train-batch-multiple "must be a positive multiple of the physical batch" \
                                  "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --batch-logical 30 --batch-physical 20
