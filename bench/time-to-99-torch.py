@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """mnist-cnn trained by PyTorch with the recipe of `mnist-train --recipe best`, for bench/time-to-99.sh.
 
-    bench/time-to-99-torch.py DATA_DIR --seed S [--epochs N] [--threads T] [--lr F] [--schedule constant|cosine]
+    bench/time-to-99-torch.py DATA_DIR --seed S [--epochs N] [--threads T] [--lr F] [--batch N] [--schedule constant|cosine]
                               [--translate PX] [--rotate DEG] [--scale F] [--shear DEG]
 
 The same model (examples/mnist/mnist_torch.py), Glorot-uniform weights and zero biases (mnist-cnn's
-default), AdamW, 1000 images per step, 5 % held out for validation, and the same augmentation: per
+default), AdamW, --batch images per step (default 1000), 5 % held out for validation, and the same augmentation: per
 image a rotation, scale, horizontal shear and shift drawn uniformly from the ranges, applied with
 bilinear sampling and zeros outside (affine_grid / grid_sample, pixel centres aligned), new
 draws every epoch. After every epoch it evaluates the 10k test images and prints
@@ -76,6 +76,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=1000, help="images per optimizer step")
     ap.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
     ap.add_argument("--translate", type=float, default=0.0)
     ap.add_argument("--rotate", type=float, default=0.0)
@@ -95,7 +96,7 @@ def main():
     model = mnist_torch.build_model("mnist-cnn")
     glorot(model)
     gen = torch.Generator().manual_seed(args.seed)
-    batch = 1000
+    batch = args.batch
     perm = torch.randperm(len(x), generator=gen)
     ntrain = int(math.floor(0.95 * (len(x) // batch) + 1e-6)) * batch
     x_train, y_train = x[perm[:ntrain]], y[perm[:ntrain]]

@@ -21,7 +21,7 @@ DATA_DIR=${DATA_DIR:-$ROOT/data/MNIST/raw}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-3}
 EPOCHS=${EPOCHS:-30}
-TORCH_ARGS=${TORCH_ARGS:---translate 2 --rotate 10 --scale 0.1 --shear 10}
+TORCH_ARGS=${TORCH_ARGS:---batch 100 --translate 2 --rotate 10 --scale 0.1 --shear 10}
 PYTHON=/usr/bin/python3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

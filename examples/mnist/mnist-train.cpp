@@ -47,8 +47,8 @@ static const char * USAGE =
     "  --aug-shear DEG      maximum horizontal shear in degrees, [0, 60]\n"
     "  --aug-elastic PX     elastic distortion: maximum displacement in pixels, [0, 7] (0: off)\n"
     "  --aug-elastic-grid PX  its wavelength: control points PX pixels apart, [2, 28] (default 7)\n"
-    "  --recipe NAME        default (the settings above) or best (the measured best training,\n"
-    "                       see README); options after it override it\n"
+    "  --recipe NAME        default (the defaults above) or best (the measured best training,\n"
+    "                       see README: --augment --batch-logical 100); options after it override it\n"
     "  --help               show this help\n";
 
 static bool output_dir_writable(const std::string & fname) {
