@@ -159,5 +159,14 @@ for arch in mnist-fc mnist-cnn; do
     expect_ok "eval-tiny-$arch" "$EVAL" "$D/$arch-a.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}"
 done
 
+# augmented tiny runs: the transforms follow the seed, not the thread count (mnist-fc's training
+# is itself thread-independent), and they change the model
+A_ARGS=(--recipe best "${T_ARGS[@]}" --seed 5 --aug-elastic 2)
+expect_ok train-aug-a "$TRAIN" mnist-fc "$D/aug-a.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}" --threads 1
+expect_ok train-aug-b "$TRAIN" mnist-fc "$D/aug-b.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}" --threads 2
+cmp -s "$D/aug-a.gguf" "$D/aug-b.gguf" && ok || bad "augmented mnist-fc: 1 and 2 threads gave different model files"
+! cmp -s "$D/aug-a.gguf" "$D/mnist-fc-a.gguf" && ok || bad "augmented mnist-fc: the same model file as without augmentation"
+expect_ok train-aug-cnn "$TRAIN" mnist-cnn "$D/aug-cnn.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
