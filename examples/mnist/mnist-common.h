@@ -20,6 +20,7 @@
 #include "ggml.h"
 #include "ggml-backend.h"
 #include "ggml-opt.h"
+#include "ggml-opt-augment.h"
 
 #include <csignal>
 #include <cstdint>
@@ -236,6 +237,9 @@ struct mnist_train_params {
     bool        seed_given     = false; // on resume: --seed must then be the checkpoint's
     std::string interrupt_checkpoint;
     int64_t     stop_after_steps = 0; // > 0: stop as if interrupted once the optimizer has made this many steps
+    struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // training batches only; seed and epoch are set per run
+    ggml_opt_dataset_t eval_each_epoch = nullptr; // when set: evaluated after every epoch, one line on stdout
+    int64_t            t_start_us      = 0;       // the time the lines count from (ggml_time_us)
 };
 
 // Checks batch sizes and the validation split against the dataset before any work starts.
@@ -293,7 +297,12 @@ struct mnist_options {
 
     std::vector<std::string> given; // the option names on the command line, in order
     bool was_given(const std::string & name) const;
+    bool        eval_each_epoch = false; // mnist-train: evaluate after every epoch, not only at the end
+    struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // --augment, --aug-*, --recipe
 };
+
+// The ranges --augment turns on (the options after it override them).
+struct ggml_opt_augment_params mnist_augment_default();
 
 enum mnist_options_result {
     MNIST_OPTIONS_OK,

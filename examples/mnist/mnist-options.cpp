@@ -68,6 +68,54 @@ static bool parse_double(const std::string & s, double & out) {
     return true;
 }
 
+struct ggml_opt_augment_params mnist_augment_default() {
+    struct ggml_opt_augment_params a = ggml_opt_augment_default_params();
+    a.translate = 2.0f;
+    a.rotate    = 10.0f;
+    a.scale     = 0.1f;
+    a.shear     = 10.0f;
+    return a;
+}
+
+// --recipe: "default" is the seed's training (no augmentation, 1000 images per step); "best" the
+// training that measured best for both architectures (README, "Accuracy recipes"): the --augment
+// ranges and 100 images per optimizer step, ten times as many steps per epoch, which the small
+// models need more than the less noisy gradients of large batches.
+static void mnist_recipe_apply(const std::string & name, mnist_options & opts) {
+    const bool best = name == "best";
+    opts.augment       = best ? mnist_augment_default() : ggml_opt_augment_default_params();
+    opts.batch_logical = best ? 100 : MNIST_NBATCH_LOGICAL;
+}
+
+// Options without a value.
+static bool is_flag(const std::string & name) {
+    return name == "augment" || name == "eval-each-epoch" || name == "keep-best";
+}
+
+// --aug-NAME F: one augmentation range, checked against its documented interval.
+static bool apply_augment_range(const std::string & name, const std::string & value, mnist_options & opts,
+                                std::string & err) {
+    struct ggml_opt_augment_params a = opts.augment;
+    float v = 0.0f;
+    if (!parse_float(value, v)) {
+        err = "--" + name + " expects a number, got '" + value + "'";
+        return false;
+    }
+    if      (name == "aug-translate")    a.translate    = v;
+    else if (name == "aug-rotate")       a.rotate       = v;
+    else if (name == "aug-scale")        a.scale        = v;
+    else if (name == "aug-shear")        a.shear        = v;
+    else if (name == "aug-elastic")      a.elastic      = v;
+    else if (name == "aug-elastic-grid") a.elastic_grid = v;
+    char msg[256];
+    if (!ggml_opt_augment_params_check(&a, msg, sizeof(msg))) {
+        err = "--" + name + ": " + msg;
+        return false;
+    }
+    opts.augment = a;
+    return true;
+}
+
 static bool apply_option(const std::string & name, const std::string & value, mnist_options & opts, std::string & err) {
     long long i = 0;
     if (name == "epochs") {
@@ -142,6 +190,15 @@ static bool apply_option(const std::string & name, const std::string & value, mn
         opts.log = value;
     } else if (name == "keep-best") {
         opts.keep_best = true;
+    } else if (name == "eval-each-epoch") {
+        opts.eval_each_epoch = true;
+    } else if (name == "augment") {
+        opts.augment = mnist_augment_default();
+    } else if (name.compare(0, 4, "aug-") == 0) {
+        return apply_augment_range(name, value, opts, err);
+    } else if (name == "recipe") {
+        if (value != "best" && value != "default") { err = "--recipe expects best or default, got '" + value + "'"; return false; }
+        mnist_recipe_apply(value, opts);
     } else if (name == "predictions") {
         opts.predictions = value;
     } else if (name == "eval-images") {
@@ -188,12 +245,12 @@ mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vect
             fprintf(stderr, "error: unknown option --%s (see --help)\n", name.c_str());
             return MNIST_OPTIONS_ERROR;
         }
-        const bool is_flag = name == "keep-best"; // options without a value
-        if (is_flag && has_inline_value) {
-            fprintf(stderr, "error: option --%s takes no value\n", name.c_str());
-            return MNIST_OPTIONS_ERROR;
-        }
-        if (!has_inline_value && !is_flag) {
+        if (is_flag(name)) {
+            if (has_inline_value) {
+                fprintf(stderr, "error: option --%s takes no value\n", name.c_str());
+                return MNIST_OPTIONS_ERROR;
+            }
+        } else if (!has_inline_value) {
             if (iarg + 1 >= argc) {
                 fprintf(stderr, "error: option --%s needs a value\n", name.c_str());
                 return MNIST_OPTIONS_ERROR;

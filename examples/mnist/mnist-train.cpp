@@ -36,6 +36,8 @@ static const char * USAGE =
     "  --eval-images PATH   after training, evaluate on these images ...\n"
     "  --eval-labels PATH   ... and labels\n"
     "  --predictions PATH   write the evaluation's predicted digits there, one per line\n"
+    "  --eval-each-epoch    evaluate on --eval-images after every epoch too: one line per epoch\n"
+    "                       with the accuracy and the seconds since the program started\n"
     "\n"
     "training for real:\n"
     "  --lr-schedule NAME   constant, cosine, linear or step (default constant); cosine and linear\n"
@@ -58,6 +60,18 @@ static const char * USAGE =
     "                       (time-boxed jobs; tests of the resume)\n"
     "  Ctrl-C (SIGINT) or SIGTERM: the current step ends, the checkpoint (without --checkpoint:\n"
     "  OUT.gguf.ckpt) is written, and mnist-train exits with status 130\n"
+    "\n"
+    "augmentation (training batches only, a new random transform per image and epoch, drawn from\n"
+    "the seed; off by default):\n"
+    "  --augment            turn on: translate 2, rotate 10, scale 0.1, shear 10, no elastic\n"
+    "  --aug-translate PX   maximum shift per axis in pixels, [0, 14]\n"
+    "  --aug-rotate DEG     maximum rotation in degrees, [0, 180]\n"
+    "  --aug-scale F        size factor in [1-F, 1+F], F in [0, 0.9]\n"
+    "  --aug-shear DEG      maximum horizontal shear in degrees, [0, 60]\n"
+    "  --aug-elastic PX     elastic distortion: maximum displacement in pixels, [0, 7] (0: off)\n"
+    "  --aug-elastic-grid PX  its wavelength: control points PX pixels apart, [2, 28] (default 7)\n"
+    "  --recipe NAME        default (the defaults above) or best (the measured best training,\n"
+    "                       see README: --augment --batch-logical 100); options after it override it\n"
     "  --help               show this help\n";
 
 // One line whatever the message holds (paths and strings from files are shown escaped).
@@ -68,6 +82,7 @@ static int fail(const std::string & msg) {
 
 int main(int argc, char ** argv) {
     ggml_time_init();
+    const int64_t t_start_us = ggml_time_us();
 
     mnist_options opts;
     const std::vector<std::string> allowed = {
@@ -75,6 +90,7 @@ int main(int argc, char ** argv) {
         "init", "init-std", "eval-images", "eval-labels", "predictions", "lr-schedule", "warmup", "lr-min",
         "decay-epochs", "weight-decay", "early-stop", "keep-best", "log", "checkpoint", "checkpoint-every", "resume",
         "stop-after",
+        "eval-each-epoch", "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "recipe",
     };
     switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
         case MNIST_OPTIONS_HELP:  return 0;
@@ -99,6 +115,9 @@ int main(int argc, char ** argv) {
     }
     if (opts.eval_images.empty() != opts.eval_labels.empty()) {
         return fail("--eval-images and --eval-labels go together");
+    }
+    if (opts.eval_each_epoch && opts.eval_images.empty()) {
+        return fail("--eval-each-epoch needs --eval-images and --eval-labels");
     }
     if (!opts.predictions.empty() && opts.eval_images.empty()) {
         return fail("--predictions needs --eval-images and --eval-labels");
@@ -178,6 +197,8 @@ int main(int argc, char ** argv) {
     if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
         return fail(params.resume + ": used for two purposes");
     }
+    params.augment      = opts.augment;
+    params.augment.seed = params.seed;
 
     mnist_model model;
     if (!mnist_model_init_backends(model, backend_name, opts.threads, opts.batch_logical, opts.batch_physical)) {
@@ -188,12 +209,23 @@ int main(int argc, char ** argv) {
     }
     fprintf(stderr, "%s: seed %llu, initial weights %s\n", __func__, (unsigned long long) params.seed,
             init.type == MNIST_INIT_GLOROT ? "glorot" : ("normal, std " + std::to_string(init.std)).c_str());
+    if (ggml_opt_augment_enabled(&params.augment)) {
+        const ggml_opt_augment_params & a = params.augment;
+        fprintf(stderr, "%s: augmentation: translate %g px, rotate %g deg, scale %g, shear %g deg, elastic %g px (grid %g px)\n",
+                __func__, a.translate, a.rotate, a.scale, a.shear, a.elastic, a.elastic_grid);
+    }
 
     if (!mnist_model_init_random(model, arch, params.seed, init, err)) {
         return fail(err);
     }
     mnist_model_build(model);
 
+    std::unique_ptr<ggml_opt_dataset, decltype(&ggml_opt_dataset_free)> eval_each(nullptr, ggml_opt_dataset_free);
+    if (opts.eval_each_epoch) {
+        eval_each.reset(mnist_dataset_from(eval_images, eval_labels, MNIST_NDATA_SHARD));
+        params.eval_each_epoch = eval_each.get();
+        params.t_start_us      = t_start_us;
+    }
     params.stop = mnist_signals_install();
     const mnist_train_status status = mnist_model_train(model, dataset.get(), params, err);
     if (status == MNIST_TRAIN_FAILED) {
@@ -206,6 +238,7 @@ int main(int argc, char ** argv) {
         return 130;
     }
     dataset.reset(); // before the evaluation set is built
+    eval_each.reset();
 
     std::vector<int32_t> predictions;
     if (!eval_images.pixels.empty()) {

@@ -69,6 +69,15 @@ expect_fail train-threads        "--threads expects"                      "$TRAI
 expect_fail train-val-split      "--val-split expects a number in [0, 1)" "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --val-split 1.5
 expect_fail train-optimizer      "--optimizer expects adamw or sgd"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --optimizer lbfgs
 expect_fail train-lr             "--lr expects a positive number"         "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --lr -1
+expect_fail train-aug-rotate     "--aug-rotate: augmentation: rotate = 200 is outside [0, 180]" \
+                                 "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-rotate 200
+expect_fail train-aug-translate  "--aug-translate: augmentation: translate = 15 is outside [0, 14]" \
+                                 "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --augment --aug-translate 15
+expect_fail train-aug-text       "--aug-scale expects a number"           "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-scale x
+expect_fail train-aug-unknown    "unknown option --aug-blur"              "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --aug-blur 1
+expect_fail train-augment-value  "option --augment takes no value"        "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --augment=1
+expect_fail train-eval-each      "--eval-each-epoch needs --eval-images"  "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --eval-each-epoch
+expect_fail train-recipe         "--recipe expects best or default"       "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --recipe fastest
 expect_fail train-batch-multiple "must be a positive multiple of the physical batch" \
                                  "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels" --batch-logical 30 --batch-physical 20
 expect_fail train-batch-vs-data  "must be a multiple of the logical batch" "$TRAIN" mnist-fc "$OUT" "$D/images" "$D/labels"
@@ -149,6 +158,15 @@ for arch in mnist-fc mnist-cnn; do
     ! cmp -s "$D/$arch-a.gguf" "$D/$arch-c.gguf" && ok || bad "$arch: different seeds, same model file"
     expect_ok "eval-tiny-$arch" "$EVAL" "$D/$arch-a.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}"
 done
+
+# augmented tiny runs: the transforms follow the seed, not the thread count (mnist-fc's training
+# is itself thread-independent), and they change the model
+A_ARGS=(--recipe best "${T_ARGS[@]}" --seed 5 --aug-elastic 2)
+expect_ok train-aug-a "$TRAIN" mnist-fc "$D/aug-a.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}" --threads 1
+expect_ok train-aug-b "$TRAIN" mnist-fc "$D/aug-b.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}" --threads 2
+cmp -s "$D/aug-a.gguf" "$D/aug-b.gguf" && ok || bad "augmented mnist-fc: 1 and 2 threads gave different model files"
+! cmp -s "$D/aug-a.gguf" "$D/mnist-fc-a.gguf" && ok || bad "augmented mnist-fc: the same model file as without augmentation"
+expect_ok train-aug-cnn "$TRAIN" mnist-cnn "$D/aug-cnn.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
