@@ -40,6 +40,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that stops a download (a closed tab, an aborted fetch) is not an error.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description="Serve the MNIST web demo.")
@@ -53,7 +63,7 @@ def main():
         return 1
     handler = functools.partial(Handler, directory=args.dir)
     try:
-        server = http.server.ThreadingHTTPServer((args.bind, args.port), handler)
+        server = Server((args.bind, args.port), handler)
     except OSError as err:
         hint = " (another server is using it; pick another with --port, or --port 0 for a free one)" \
             if err.errno == errno.EADDRINUSE else ""

@@ -28,6 +28,7 @@ const state = {
     run: null,             // the training run shown in the chart (see newRun)
     worker: null,
     trainSeed: null,       // from ?seed=N, for reproducible runs
+    maxThreads: 0,         // ?threads=N: training threads (0: chosen by the worker)
 };
 
 // ---- model and data --------------------------------------------------------------------------
@@ -454,7 +455,7 @@ async function startTraining(fromScratch) {
     const [testImages, testLabels] = state.testSet;
     worker.postMessage({
         cmd: 'train', arch: SLOTS[name], init, epochs: opt.epochs, nTrain: opt.nTrain, batch: opt.batch,
-        physical: opt.physical, images, labels, testImages, testLabels,
+        physical: opt.physical, images, labels, testImages, testLabels, maxThreads: state.maxThreads,
         seed: state.trainSeed !== null ? state.trainSeed++ : (Math.random() * 2 ** 32) >>> 0,
     });
 }
@@ -486,7 +487,8 @@ $('train-restore').addEventListener('click', () => {
     $('train-status').textContent = 'Pre-trained models restored.';
     schedulePrediction();
 });
-window.addEventListener('resize', () => drawChart());
+// The chart's drawing buffer follows its displayed width.
+new ResizeObserver(() => drawChart()).observe($('train-chart'));
 
 // ---- start-up ------------------------------------------------------------------------------------
 
@@ -520,6 +522,7 @@ async function main() {
         M._web_seed(seed !== null ? Number(seed) >>> 0 : (Math.random() * 2 ** 32) >>> 0);
         // ?seed=N also makes training reproducible (initial weights and shuffling).
         state.trainSeed = seed !== null ? Number(seed) >>> 0 : null;
+        state.maxThreads = Number(new URLSearchParams(location.search).get('threads')) || 0;
 
         const [fc, cnn, fcAcc, cnnAcc, images, labels] = await Promise.all([
             fetchOptional('mnist-fc.gguf'), fetchOptional('mnist-cnn.gguf'),

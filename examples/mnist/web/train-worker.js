@@ -1,25 +1,39 @@
 // Trains the FC or CNN model with the WebAssembly module, away from the page's thread. One
 // worker per run. Messages in:
 //   { cmd: 'train', arch: 0 (FC) | 1 (CNN), init: Uint8Array|null (GGUF to continue from), epochs,
-//     nTrain, batch, physical, seed, images, labels, testImages, testLabels (IDX bytes) }
+//     nTrain, batch, physical, seed, maxThreads (1: the single-threaded module), images, labels,
+//     testImages, testLabels (IDX bytes) }
 // Messages out: status, info (threads), batch (loss/accuracy so far), snapshot and epoch (GGUF
 // bytes), done, error. Stopping is done by the page terminating this worker; it keeps the last
 // weights it received.
 //
 // On a cross-origin isolated page the threaded module (mnist-web-mt.js, pthreads) is used with
-// one thread per CPU (at most 8); otherwise, or when it cannot start, the single-threaded one.
+// one thread per CPU (at most 8) on machines with 4 CPUs or more, or ?threads=N on the page's
+// address; otherwise, or when it cannot start, the single-threaded one.
 
 importScripts('preprocess.js');
 
 const MAX_THREADS = 8;
 
-async function loadModule() {
+// maxThreads: 0 picks by the machine: threads only with 4 CPUs or more, because on 2 CPUs
+// shared with the page (and anything else) the pool's waiting threads cost more than they give
+// (measured: an FC epoch took 70 s with 2 threads against 32 s with one on a loaded 2-core machine).
+function threadCount(maxThreads) {
+    const cpus = Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1));
+    if (maxThreads > 0) return Math.min(maxThreads, MAX_THREADS);
+    return cpus >= 4 ? cpus : 1;
+}
+
+async function loadModule(maxThreads) {
     const options = { print: (text) => console.log(text), printErr: (text) => console.log(text) };
-    if (self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
+    const threads = threadCount(maxThreads);
+    if (threads > 1 && self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
         try {
             importScripts('mnist-web-mt.js');
-            const M = await createMnistModule(options);
-            return { M, threads: Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) };
+            // The pool's threads load the module's script by this address (a worker has no
+            // document.currentScript to find it).
+            const M = await createMnistModule({ ...options, mainScriptUrlOrBlob: new URL('mnist-web-mt.js', self.location.href).href });
+            return { M, threads };
         } catch (err) {
             console.log(`threaded module unavailable (${err.message || err}); using one thread`);
         }
@@ -36,7 +50,7 @@ function savedModel(M) {
 
 async function train(msg) {
     postMessage({ type: 'status', text: 'Starting the training module...' });
-    const { M, threads } = await loadModule();
+    const { M, threads } = await loadModule(msg.maxThreads);
     postMessage({ type: 'info', threads });
     postMessage({ type: 'status', text: 'Preparing the training set...' });
     MnistPre.setDataset(M, '_web_set_train_set', msg.images, msg.labels);

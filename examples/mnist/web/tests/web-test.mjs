@@ -286,7 +286,7 @@ async function testTraining(page, requests) {
     // The first run: Stop while the training set is still loading (its download is held back).
     let release;
     const held = new Promise((r) => { release = r; });
-    await page.route('**/train-images-idx3-ubyte.gz', async (route) => { await held; await route.continue(); });
+    await page.route('**/train-images-idx3-ubyte.gz', async (route) => { await held; await route.continue().catch(() => {}); });
     await page.selectOption('#train-model', 'fc');
     await page.fill('#train-epochs', '1');
     await page.click('#train-scratch');
@@ -391,7 +391,7 @@ async function testLoading(browser, url) {
     page.on('pageerror', (e) => errors.push(e.message));
     let release;
     const held = new Promise((r) => { release = r; });
-    await page.route('**/mnist-web.wasm', async (route) => { await held; await route.continue(); });
+    await page.route('**/mnist-web.wasm', async (route) => { await held; await route.continue().catch(() => {}); });
     await page.goto(url);
     // Random (forced, even if the button is disabled) and a drawing while the module loads.
     await page.locator('#random').dispatchEvent('click');
@@ -403,6 +403,16 @@ async function testLoading(browser, url) {
     check(errors.length === 0, `Random while loading throws nothing${errors.length ? ': ' + errors.join('; ') : ''}`);
     check(pred.digit === '7', `a drawing made while loading is scored once ready (${pred.digit})`);
     await page.close();
+
+    // The threaded module (?threads=2 asks for it on any machine) trains as well.
+    const mt = await browser.newPage();
+    await mt.goto(`${url}&threads=2`);
+    await mt.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    const tm = await trainRun(mt, { model: 'fc', size: 2000 });
+    const nthreads = await mt.evaluate(() => document.body.dataset.trainThreads);
+    check(nthreads === '2' && tm.items.length === 1 && tm.items[0].testAccuracy > 0.6,
+          `threaded module (${nthreads} threads): FC on 2000 images, test accuracy ${(100 * (tm.items[0] || {}).testAccuracy).toFixed(2)}%`);
+    await mt.close();
 
     const disk = await browser.newPage();
     await disk.goto('file://' + path.join(WEB, 'index.html'));
