@@ -7,8 +7,9 @@
 #   scripts/build-web.sh
 #
 # Environment: WEB_BUILD_DIR (default build-web), NATIVE_BUILD_DIR (default build; mnist-train is
-# built there if needed), MNIST_TRAIN (a ready mnist-train binary), FC_EPOCHS (default 10) and
-# CNN_EPOCHS (default 5) for the models, RETRAIN=1 to train them again.
+# built there if needed), MNIST_TRAIN (a ready mnist-train binary), FC_EPOCHS and CNN_EPOCHS
+# (default 30) for the models, RETRAIN=1 to train them again, WEB_THREADS=0 to skip the threaded
+# module.
 
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,9 +31,15 @@ if ! command -v emcmake >/dev/null 2>&1 || ! command -v cmake >/dev/null 2>&1; t
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends emscripten cmake
 fi
 
-echo "== WebAssembly build ($WEB_BUILD_DIR)"
-emcmake cmake -S "$WEB_DIR" -B "$WEB_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Two modules: mnist-web (one thread; the page, and the training worker's fallback) and
+# mnist-web-mt (pthreads; the training worker on a cross-origin isolated page).
+echo "== WebAssembly build ($WEB_BUILD_DIR, $WEB_BUILD_DIR-mt)"
+emcmake cmake -S "$WEB_DIR" -B "$WEB_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMNIST_WEB_THREADS=OFF >/dev/null
 cmake --build "$WEB_BUILD_DIR" -j "$JOBS"
+if [ "${WEB_THREADS:-1}" = 1 ]; then
+    emcmake cmake -S "$WEB_DIR" -B "$WEB_BUILD_DIR-mt" -DCMAKE_BUILD_TYPE=Release -DMNIST_WEB_THREADS=ON >/dev/null
+    cmake --build "$WEB_BUILD_DIR-mt" -j "$JOBS"
+fi
 
 echo "== MNIST data ($WEB_DIR/data)"
 mkdir -p "$WEB_DIR/data"
@@ -65,9 +72,14 @@ train_model() { # ARCH EPOCHS
         fi
     fi
     "$MNIST_TRAIN" "$1" "$out" "$RAW_DIR/train-images-idx3-ubyte" "$RAW_DIR/train-labels-idx1-ubyte" \
-        --epochs "$2" --seed 1
+        --epochs "$2" --seed 1 \
+        --eval-images "$RAW_DIR/t10k-images-idx3-ubyte" --eval-labels "$RAW_DIR/t10k-labels-idx1-ubyte" \
+        2>&1 | tee "$WEB_BUILD_DIR/$1.train.log"
+    # The page shows the test accuracy measured here.
+    grep -o 'eval_acc=[0-9.]*' "$WEB_BUILD_DIR/$1.train.log" | tail -1 | cut -d= -f2 \
+        > "$WEB_DIR/$1.accuracy.txt.tmp" && mv "$WEB_DIR/$1.accuracy.txt.tmp" "$WEB_DIR/$1.accuracy.txt"
 }
-train_model mnist-fc "${FC_EPOCHS:-10}"
-train_model mnist-cnn "${CNN_EPOCHS:-5}"
+train_model mnist-fc "${FC_EPOCHS:-30}"
+train_model mnist-cnn "${CNN_EPOCHS:-30}"
 
 echo "== Done: scripts/serve-web.py, then open http://localhost:8000/"

@@ -3,13 +3,15 @@
 
     scripts/serve-web.py [--port 8000] [--bind 127.0.0.1] [--dir examples/mnist/web]
 
-The module is single-threaded, but the page is still served cross-origin isolated
-(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), so a
-threaded build would work unchanged. Port 0 picks a free port. The first line printed is
+The page is served cross-origin isolated (Cross-Origin-Opener-Policy: same-origin,
+Cross-Origin-Embedder-Policy: require-corp), which browsers require before they give a page
+SharedArrayBuffer: the training worker then uses the threaded module (mnist-web-mt). Without
+these headers (a plain static host) the page still works, training on one thread. Port 0 picks a free port. The first line printed is
 "serving DIR at http://HOST:PORT/".
 """
 
 import argparse
+import errno
 import functools
 import http.server
 import os
@@ -38,6 +40,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(fmt, *args)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that stops a download (a closed tab, an aborted fetch) is not an error.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description="Serve the MNIST web demo.")
@@ -50,7 +62,13 @@ def main():
         print(f"serve-web: {args.dir}/mnist-web.wasm is missing; run scripts/build-web.sh first", file=sys.stderr)
         return 1
     handler = functools.partial(Handler, directory=args.dir)
-    server = http.server.ThreadingHTTPServer((args.bind, args.port), handler)
+    try:
+        server = Server((args.bind, args.port), handler)
+    except OSError as err:
+        hint = " (another server is using it; pick another with --port, or --port 0 for a free one)" \
+            if err.errno == errno.EADDRINUSE else ""
+        print(f"serve-web: cannot listen on {args.bind}:{args.port}: {err.strerror}{hint}", file=sys.stderr)
+        return 1
     host, port = server.server_address[:2]
     print(f"serving {args.dir} at http://{host}:{port}/", flush=True)
     try:

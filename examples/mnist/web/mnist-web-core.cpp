@@ -68,6 +68,30 @@ int mnist_web_predictor::predict(const float * pixels, float * probs) {
     return best;
 }
 
+bool mnist_web_predictor::feature_maps(const float * pixels, float * out) const {
+    if (!model_ || model_->arch != "mnist-cnn") return false;
+    const int nc = MNIST_CNN_NCB, hw = MNIST_HW;
+    std::vector<float> kernel(9*nc), bias(nc);
+    ggml_backend_tensor_get(model_->conv1_kernel, kernel.data(), 0, kernel.size()*sizeof(float));
+    ggml_backend_tensor_get(model_->conv1_bias, bias.data(), 0, bias.size()*sizeof(float));
+    // The kernel is [3 (x), 3 (y), 1, nc]; the convolution is a cross-correlation, as in ggml.
+    for (int c = 0; c < nc; ++c) {
+        for (int y = 0; y < hw; ++y) {
+            for (int x = 0; x < hw; ++x) {
+                float v = bias[c];
+                for (int ky = 0; ky < 3; ++ky) {
+                    for (int kx = 0; kx < 3; ++kx) {
+                        const int sy = y + ky - 1, sx = x + kx - 1;
+                        if (sy >= 0 && sy < hw && sx >= 0 && sx < hw) v += kernel[c*9 + ky*3 + kx]*pixels[sy*hw + sx];
+                    }
+                }
+                out[(c*hw + y)*hw + x] = std::max(0.0f, v);
+            }
+        }
+    }
+    return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 mnist_web_trainer * mnist_web_trainer::active_ = nullptr;
@@ -87,8 +111,9 @@ void mnist_web_trainer::release() {
     model_.reset();
 }
 
-bool mnist_web_trainer::start(const mnist_web_set & train, int64_t n_train, const std::string & init_gguf,
-                              int nbatch_logical, int nbatch_physical, uint64_t seed, std::string & err) {
+bool mnist_web_trainer::start(const mnist_web_set & train, int64_t n_train, const std::string & arch,
+                              const std::string & init_gguf, int nbatch_logical, int nbatch_physical, int n_threads,
+                              uint64_t seed, std::string & err) {
     release();
     if (nbatch_physical < 1 || nbatch_logical % nbatch_physical != 0 || nbatch_physical % MNIST_NDATA_SHARD != 0) {
         err = "the logical batch must be a multiple of the physical batch, itself a multiple of 10";
@@ -100,17 +125,17 @@ bool mnist_web_trainer::start(const mnist_web_set & train, int64_t n_train, cons
         return false;
     }
     std::unique_ptr<mnist_model> model(new mnist_model);
-    if (!mnist_model_init_backends(*model, "CPU", 1, nbatch_logical, nbatch_physical)) {
+    if (init_gguf.empty() && arch != "mnist-fc" && arch != "mnist-cnn") {
+        err = "unknown model architecture '" + arch + "' (mnist-fc or mnist-cnn)";
+        return false;
+    }
+    if (!mnist_model_init_backends(*model, "CPU", std::max(1, n_threads), nbatch_logical, nbatch_physical)) {
         err = "cannot initialise the CPU backend";
         return false;
     }
-    const bool ok = init_gguf.empty() ? mnist_model_init_random(*model, "mnist-fc", seed, err)
+    const bool ok = init_gguf.empty() ? mnist_model_init_random(*model, arch, seed, mnist_init_default(arch), err)
                                       : mnist_model_load(*model, init_gguf, err);
     if (!ok) {
-        return false;
-    }
-    if (model->arch != "mnist-fc") {
-        err = "only the FC model can be trained in the browser";
         return false;
     }
     mnist_model_build(*model);

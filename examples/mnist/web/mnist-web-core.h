@@ -8,7 +8,7 @@
 //   float probs[10]; int digit = fc.predict(pixels784, probs);  // pixels in [0, 1], row-major 28x28
 //
 //   mnist_web_trainer trainer;                            // training with ggml_opt_epoch
-//   trainer.start(train_images, train_labels, "" /* or a GGUF to continue from */, 1000, 500, seed, err);
+//   trainer.start(train, n_train, "mnist-cnn", "" /* or a GGUF to continue from */, 1000, 100, 1, seed, err);
 //   trainer.epoch(on_batch, user_data);                   // one pass; calls on_batch after each batch
 //   double acc = trainer.test_accuracy(test_images, test_labels);
 //   trainer.save("trained.gguf", err);
@@ -39,6 +39,9 @@ public:
     const std::string & arch() const;
     // Writes the softmax of the logits into probs[10] and returns the most probable digit.
     int predict(const float * pixels, float * probs);
+    // CNN only: the first convolution's MNIST_CNN_NCB maps (3x3, padding 1, bias, ReLU) at 28x28,
+    // before pooling, written channel by channel into out[MNIST_CNN_NCB*784]. False for FC.
+    bool feature_maps(const float * pixels, float * out) const;
 
 private:
     std::unique_ptr<mnist_model> model_;
@@ -50,13 +53,14 @@ private:
 typedef void (*mnist_web_batch_callback)(void * user_data, bool train, int64_t ibatch, int64_t nbatch,
                                          double loss, double accuracy);
 
-// Trains the FC model, from scratch or from a GGUF file, one epoch at a time.
+// Trains a model (mnist-fc or mnist-cnn), from scratch or from a GGUF file, one epoch at a time.
 class mnist_web_trainer {
 public:
     ~mnist_web_trainer();
     // n_train images of `train` are used (a multiple of nbatch_logical).
-    bool start(const mnist_web_set & train, int64_t n_train, const std::string & init_gguf, int nbatch_logical,
-               int nbatch_physical, uint64_t seed, std::string & err);
+    // arch is used when init_gguf is empty; n_threads > 1 needs a threaded build.
+    bool start(const mnist_web_set & train, int64_t n_train, const std::string & arch, const std::string & init_gguf,
+               int nbatch_logical, int nbatch_physical, int n_threads, uint64_t seed, std::string & err);
     // One shuffled pass over the training images; returns the epoch's training loss and accuracy.
     void epoch(mnist_web_batch_callback cb, void * user_data, double & loss, double & accuracy);
     // Accuracy on the first n images of `test` (a multiple of the physical batch).

@@ -97,6 +97,15 @@ EMSCRIPTEN_KEEPALIVE int web_predict(int slot, const float * pixels, float * pro
     return g_models[slot].predict(pixels, probs);
 }
 
+// CNN only: the first layer's 8 feature maps (8 x 784 floats, >= 0) of the 784 pixels.
+EMSCRIPTEN_KEEPALIVE int web_feature_maps(int slot, const float * pixels, float * maps) {
+    if (slot < 0 || slot >= N_SLOTS || !g_models[slot].feature_maps(pixels, maps)) {
+        g_error = "feature maps need the CNN model";
+        return -1;
+    }
+    return MNIST_CNN_NCB;
+}
+
 static int set_data(mnist_web_set & set, const uint8_t * images, int images_size, const uint8_t * labels, int labels_size) {
     return mnist_web_set_parse(images, images_size, labels, labels_size, set, g_error) ? (int) set.n() : -1;
 }
@@ -126,10 +135,11 @@ EMSCRIPTEN_KEEPALIVE int web_test_image(int i, float * pixels) {
     return g_test.labels.values[i];
 }
 
-// Starts training the FC model on the first n_train training images, from random weights
-// (init_size == 0) or from the given GGUF bytes. Weights are reported every snapshot_every batches.
-EMSCRIPTEN_KEEPALIVE int web_train_start(int n_train, const uint8_t * init, int init_size, int nbatch_logical,
-                                         int nbatch_physical, unsigned seed, int snapshot_every) {
+// Starts training on the first n_train training images: the model arch (0: FC, 1: CNN) from
+// random weights (init_size == 0), or the given GGUF bytes. Weights are reported every
+// snapshot_every batches; n_threads > 1 only in the threaded build.
+EMSCRIPTEN_KEEPALIVE int web_train_start(int arch, int n_train, const uint8_t * init, int init_size, int nbatch_logical,
+                                         int nbatch_physical, int n_threads, unsigned seed, int snapshot_every) {
     std::string init_fname;
     if (init_size > 0) {
         init_fname = "/tmp/init.gguf";
@@ -139,7 +149,8 @@ EMSCRIPTEN_KEEPALIVE int web_train_start(int n_train, const uint8_t * init, int 
         }
     }
     g_snapshot_every = snapshot_every;
-    return g_trainer.start(g_train, n_train, init_fname, nbatch_logical, nbatch_physical, seed, g_error) ? 0 : -1;
+    return g_trainer.start(g_train, n_train, arch == SLOT_CNN ? "mnist-cnn" : "mnist-fc", init_fname, nbatch_logical,
+                           nbatch_physical, n_threads, seed, g_error) ? 0 : -1;
 }
 
 EMSCRIPTEN_KEEPALIVE void   web_train_epoch() { g_trainer.epoch(on_batch, nullptr, g_epoch_loss, g_epoch_accuracy); }

@@ -101,6 +101,88 @@
         return out;
     }
 
+    // The pen of the model input, in 28x28 pixels: MNIST's strokes are about 2.5 px wide once the
+    // digit fills its 20x20 box, whatever the writer's pen was. Drawings are kept as strokes and
+    // rendered again at this width after the fit, so a digit drawn small, narrow or with a thick
+    // pen looks to the model like one drawn large.
+    const PEN_DIAMETER = 2.5;
+    const SUPERSAMPLE = 4;
+
+    // Squared distance from (px, py) to the segment (ax, ay)-(bx, by).
+    function segmentDistance2(px, py, ax, ay, bx, by) {
+        const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+        let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+        t = Math.max(0, Math.min(1, t));
+        const ex = px - (ax + t * dx), ey = py - (ay + t * dy);
+        return ex * ex + ey * ey;
+    }
+
+    // Coverage of each 28x28 pixel by the pen along segments [ax, ay, bx, by] (output pixels),
+    // estimated with SUPERSAMPLE^2 samples per pixel.
+    function rasterSegments(segments, radius) {
+        const out = new Float32Array(HW * HW), r2 = radius * radius, n = SUPERSAMPLE;
+        for (const [ax, ay, bx, by] of segments) {
+            // only the pixels near this segment
+            const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - radius)), x1 = Math.min(HW - 1, Math.floor(Math.max(ax, bx) + radius));
+            const y0 = Math.max(0, Math.floor(Math.min(ay, by) - radius)), y1 = Math.min(HW - 1, Math.floor(Math.max(ay, by) + radius));
+            for (let y = y0; y <= y1; y++) {
+                for (let x = x0; x <= x1; x++) {
+                    let hits = 0;
+                    for (let j = 0; j < n; j++) {
+                        for (let i = 0; i < n; i++) {
+                            if (segmentDistance2(x + (i + 0.5) / n, y + (j + 0.5) / n, ax, ay, bx, by) <= r2) hits++;
+                        }
+                    }
+                    // the pen is opaque: a pixel is as covered as its most covered segment sees it
+                    // (overlapping strokes do not add up)
+                    out[y * HW + x] = Math.max(out[y * HW + x], hits / (n * n));
+                }
+            }
+        }
+        return out;
+    }
+
+    // Strokes (lists of [x, y] points in any units) to the 28x28 input: the points' bounding box
+    // plus the pen fits 20x20 keeping the aspect ratio, and the ink's centre of mass is put at the
+    // centre (sub-pixel). Returns zeros for no strokes.
+    function strokesToMnist(strokes, penDiameter = PEN_DIAMETER) {
+        const pts = strokes.flat();
+        if (pts.length === 0) return new Float32Array(HW * HW);
+        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        for (const [x, y] of pts) {
+            x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+            y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        }
+        const size = Math.max(x1 - x0, y1 - y0);
+        const scale = size > 0 ? (BOX - penDiameter) / size : 0;
+        const segmentsAt = (ox, oy) => {
+            const segs = [];
+            const map = ([x, y]) => [ox + (x - (x0 + x1) / 2) * scale, oy + (y - (y0 + y1) / 2) * scale];
+            for (const stroke of strokes) {
+                if (stroke.length === 0) continue;
+                let a = map(stroke[0]);
+                if (stroke.length === 1) segs.push([a[0], a[1], a[0], a[1]]);
+                for (let k = 1; k < stroke.length; k++) {
+                    const b = map(stroke[k]);
+                    segs.push([a[0], a[1], b[0], b[1]]);
+                    a = b;
+                }
+            }
+            return segs;
+        };
+        // First centred by the box, then shifted so that the centre of mass is the centre.
+        const first = rasterSegments(segmentsAt(HW / 2, HW / 2), penDiameter / 2);
+        let mass = 0, mx = 0, my = 0;
+        for (let y = 0; y < HW; y++) {
+            for (let x = 0; x < HW; x++) {
+                const v = first[y * HW + x];
+                mass += v; mx += v * (x + 0.5); my += v * (y + 0.5);
+            }
+        }
+        if (mass <= 0) return first;
+        return rasterSegments(segmentsAt(HW / 2 + HW / 2 - mx / mass, HW / 2 + HW / 2 - my / mass), penDiameter / 2);
+    }
+
     // Fetches a gzip-compressed file and returns its uncompressed bytes.
     async function fetchGunzip(url) {
         const response = await fetch(url);
@@ -128,7 +210,8 @@
     }
 
     const api = {
-        HW, axisWeights, resizeArea, rgbaToGray, boundingBox, downsample, mnistPreprocess, fetchGunzip, copyToHeap,
+        HW, axisWeights, resizeArea, rgbaToGray, boundingBox, downsample, mnistPreprocess, strokesToMnist,
+        PEN_DIAMETER, fetchGunzip, copyToHeap,
         setDataset,
     };
     if (typeof module !== 'undefined' && module.exports) module.exports = api;
