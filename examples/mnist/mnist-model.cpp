@@ -74,12 +74,14 @@ bool mnist_model_init_backends(mnist_model & model, const std::string & backend_
         }
         devices.push_back(dev);
     }
-    // Every other device is a fallback for ops the primary one lacks, in registry order.
-    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        if (devices.empty() || dev != devices[0]) {
-            devices.push_back(dev);
-        }
+    if (devices.empty() && ggml_backend_dev_count() > 0) {
+        devices.push_back(ggml_backend_dev_get(0));
+    }
+    // The CPU runs whatever the primary device lacks; the scheduler wants it last. Other devices
+    // are not started: a CPU run must not pay for initialising a GPU.
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (cpu && (devices.empty() || devices[0] != cpu)) {
+        devices.push_back(cpu);
     }
     if (devices.empty()) {
         fprintf(stderr, "error: no backend devices available\n");
