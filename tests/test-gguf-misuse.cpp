@@ -46,7 +46,7 @@ int main() {
     expect_abort("set a value under a NULL key", [](gguf_context * c) { gguf_set_val_u32(c, nullptr, 1); },
                  "gguf_set_val_u32: key is NULL");
     expect_abort("alignment above the cap", [](gguf_context * c) { gguf_set_val_u32(c, "general.alignment", 1u << 31); },
-                 "at most 65536");
+                 "at most 1048576");
     expect_abort("array whose byte size overflows", [](gguf_context * c) {
         static const uint32_t one = 1;
         gguf_set_arr_data(c, "a", GGUF_TYPE_UINT32, &one, SIZE_MAX / 2);

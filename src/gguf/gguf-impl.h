@@ -71,8 +71,12 @@ gguf_context * gguf_init_from_stream(FILE * f, const char * source, gguf_init_pa
 // The metadata bytes (header, key/value pairs, tensor infos, padding) in file order.
 std::vector<uint8_t> gguf_serialize_meta(const gguf_context * ctx);
 
-// The largest general.alignment accepted from a file (a power of two).
-#define GGUF_MAX_ALIGNMENT 65536u
+// The largest general.alignment accepted from a file or a setter (a power of two). ggml's reader
+// asks for a nonzero power of two and, in its current version, at most 1 MiB; ours takes exactly
+// the same set, so every file ggml loads loads here and the other way round. The cap is also the
+// memory bound: a file without tensors costs at most 1 MiB of padding when its metadata is
+// measured (gguf_get_meta_size) or written back, and tensor padding must lie inside the file.
+#define GGUF_MAX_ALIGNMENT (1u << 20)
 
 // Writes a file atomically: write_body fills the temporary file, which is renamed to fname only
 // when every step succeeded. Prints one message and returns false otherwise.

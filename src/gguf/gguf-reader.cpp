@@ -122,8 +122,8 @@ private:
             return cur_.fail(value_pos, "'%s' is %u, which is not a power of two", GGUF_KEY_GENERAL_ALIGNMENT,
                              alignment);
         }
-        // ggml's reader only asks for a power of two; a cap keeps a 57-byte file from costing
-        // gigabytes of padding when it is measured or written back.
+        // the same cap as ggml's reader (see GGUF_MAX_ALIGNMENT): a 57-byte file must not cost
+        // gigabytes of padding when it is measured or written back
         if (alignment > GGUF_MAX_ALIGNMENT) {
             return cur_.fail(value_pos, "'%s' is %u, more than the supported %u", GGUF_KEY_GENERAL_ALIGNMENT,
                              alignment, (unsigned) GGUF_MAX_ALIGNMENT);
