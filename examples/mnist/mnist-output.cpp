@@ -2,54 +2,16 @@
 
 #include "mnist-output.h"
 
+#include "ggml-atomic-file.h"
+
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
-#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 
-// ---------------------------------------------------------------------------------------------
-// The table of pending temps a signal handler may unlink: fixed storage, no allocation, a slot is
-// published (in_use = 1) only after its name is complete.
-
-#define MNIST_MAX_PENDING 16
-
-struct pending_slot {
-    volatile sig_atomic_t in_use;
-    char                  name[PATH_MAX];
-};
-static pending_slot g_pending[MNIST_MAX_PENDING];
-
-static int pending_add(const std::string & name) {
-    if (name.size() >= PATH_MAX) {
-        return -1;
-    }
-    for (int i = 0; i < MNIST_MAX_PENDING; ++i) {
-        if (!g_pending[i].in_use) {
-            memcpy(g_pending[i].name, name.c_str(), name.size() + 1);
-            g_pending[i].in_use = 1;
-            return i;
-        }
-    }
-    return -1;
-}
-
-static void pending_remove(int slot) {
-    if (slot >= 0) {
-        g_pending[slot].in_use = 0;
-    }
-}
-
 void mnist_staged_remove_all_signal_safe() {
-    for (int i = 0; i < MNIST_MAX_PENDING; ++i) {
-        if (g_pending[i].in_use) {
-            unlink(g_pending[i].name);
-        }
-    }
+    ggml_atomic_file_remove_pending();
 }
 
 static void remove_temps_and_die(int sig) {
@@ -100,126 +62,22 @@ static std::string errno_text(int e) {
     return std::strerror(e);
 }
 
-// Stale temps of this target: `.NAME.tmp.PID.RANDOM` whose PID is no longer a live process.
-static void remove_stale_temps(const std::string & path) {
-    const std::string dir    = folder_of(path);
-    const std::string prefix = "." + base_of(path) + ".tmp.";
-    DIR * d = opendir(dir.c_str());
-    if (!d) {
-        return;
-    }
-    while (const dirent * e = readdir(d)) {
-        const std::string name = e->d_name;
-        if (name.compare(0, prefix.size(), prefix) != 0) {
-            continue;
-        }
-        char * end = nullptr;
-        const long pid = strtol(name.c_str() + prefix.size(), &end, 10);
-        if (pid <= 0 || *end != '.' || pid == (long) getpid()) {
-            continue;
-        }
-        if (kill(pid_t(pid), 0) != 0 && errno == ESRCH) {
-            unlink((dir + "/" + name).c_str());
-        }
-    }
-    closedir(d);
+bool mnist_staged_file::open(const std::string & path, std::string & err) {
+    discard();
+    path_ = path;
+    char msg[1024];
+    file_ = ggml_atomic_file_open(path.c_str(), msg, sizeof msg);
+    if (!file_) err = msg;
+    return file_ != nullptr;
 }
 
-mnist_staged_file::~mnist_staged_file() {
-    discard();
+FILE * mnist_staged_file::stream() const {
+    return file_ ? ggml_atomic_file_stream(file_) : nullptr;
 }
 
 void mnist_staged_file::discard() {
-    if (f_) {
-        fclose(f_);
-        f_ = nullptr;
-    }
-    if (!tmp_.empty()) {
-        unlink(tmp_.c_str());
-        tmp_.clear();
-    }
-    pending_remove(slot_);
-    slot_ = -1;
-}
-
-bool mnist_staged_file::open(const std::string & path, std::string & err) {
-    discard();
-    path_     = path;
-    finished_ = false;
-    remove_stale_temps(path);
-
-    // the permission bits of the file being replaced, or the usual 0666 & ~umask for a new one
-    struct stat st;
-    const bool replacing = lstat(path.c_str(), &st) == 0;
-    if (replacing && !S_ISREG(st.st_mode)) {
-        err = mnist_escape(path) + ": not a regular file; refusing to replace it";
-        return false;
-    }
-
-    std::random_device rd;
-    const std::string dir = folder_of(path);
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        char suffix[64];
-        snprintf(suffix, sizeof(suffix), ".tmp.%ld.%08x", (long) getpid(), (unsigned) rd());
-        const std::string tmp = dir + "/." + base_of(path) + suffix;
-        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-        if (fd < 0 && errno == EEXIST) {
-            continue;
-        }
-        if (fd < 0) {
-            err = mnist_escape(path) + ": cannot create a temporary file in " + mnist_escape(dir) + ": " + errno_text(errno);
-            return false;
-        }
-        tmp_  = tmp;
-        slot_ = pending_add(tmp);
-        if (replacing && fchmod(fd, st.st_mode & 07777) != 0) {
-            err = mnist_escape(path) + ": cannot set the mode of the temporary file: " + errno_text(errno);
-            close(fd);
-            discard();
-            return false;
-        }
-        f_ = fdopen(fd, "wb");
-        if (!f_) {
-            err = mnist_escape(path) + ": cannot open a stream: " + errno_text(errno);
-            close(fd);
-            discard();
-            return false;
-        }
-        return true;
-    }
-    err = mnist_escape(path) + ": cannot create a unique temporary file";
-    return false;
-}
-
-bool mnist_staged_file::finish(std::string & err) {
-    if (finished_) {
-        return true;
-    }
-    if (!f_) {
-        err = mnist_escape(path_) + ": not open";
-        return false;
-    }
-    const char * step = "write";
-    bool ok = ferror(f_) == 0 && fflush(f_) == 0;
-    int  e  = ok ? 0 : errno;
-    if (ok && fsync(fileno(f_)) != 0) {
-        step = "sync";
-        e    = errno;
-        ok   = false;
-    }
-    if (fclose(f_) != 0 && ok) {
-        step = "close";
-        e    = errno;
-        ok   = false;
-    }
-    f_ = nullptr;
-    if (!ok) {
-        err = mnist_escape(path_) + ": failed to " + step + ": " + (e ? errno_text(e) : "I/O error");
-        discard();
-        return false;
-    }
-    finished_ = true;
-    return true;
+    ggml_atomic_file_discard(file_);
+    file_ = nullptr;
 }
 
 bool mnist_staged_file::commit(std::string & err) {
@@ -227,50 +85,19 @@ bool mnist_staged_file::commit(std::string & err) {
 }
 
 bool mnist_commit_all(const std::vector<mnist_staged_file *> & files, std::string & err) {
+    std::vector<ggml_atomic_file *> open;
     for (mnist_staged_file * f : files) {
-        if (!f->finish(err)) {
+        if (!f->file_) {
+            err = mnist_escape(f->path_) + ": not open";
             for (mnist_staged_file * g : files) g->discard();
             return false;
         }
+        open.push_back(f->file_);
+        f->file_ = nullptr; // the commit frees it
     }
-    // Hard links keep the previous content of each target reachable until every rename succeeded.
-    std::vector<std::string> backups(files.size());
-    size_t renamed = 0;
-    bool ok = true;
-    for (size_t i = 0; i < files.size() && ok; ++i) {
-        mnist_staged_file * f = files[i];
-        if (files.size() > 1 && access(f->path_.c_str(), F_OK) == 0) {
-            backups[i] = f->tmp_ + ".old";
-            if (link(f->path_.c_str(), backups[i].c_str()) != 0) {
-                err = mnist_escape(f->path_) + ": cannot keep the previous file while committing: " + errno_text(errno);
-                backups[i].clear();
-                ok = false;
-                break;
-            }
-        }
-        if (rename(f->tmp_.c_str(), f->path_.c_str()) != 0) {
-            err = mnist_escape(f->path_) + ": cannot rename the temporary file over it: " + errno_text(errno);
-            ok = false;
-            break;
-        }
-        renamed = i + 1;
-        f->tmp_.clear(); // now the target
-    }
-    if (!ok) {
-        // roll back the targets already replaced
-        for (size_t i = 0; i < renamed; ++i) {
-            if (!backups[i].empty()) {
-                rename(backups[i].c_str(), files[i]->path_.c_str());
-                backups[i].clear();
-            } else {
-                unlink(files[i]->path_.c_str());
-            }
-        }
-    }
-    for (size_t i = 0; i < files.size(); ++i) {
-        if (!backups[i].empty()) unlink(backups[i].c_str());
-        files[i]->discard();
-    }
+    char msg[1024];
+    const bool ok = ggml_atomic_file_commit_all(open.data(), open.size(), msg, sizeof msg);
+    if (!ok) err = msg;
     return ok;
 }
 

@@ -11,11 +11,11 @@
 //       !pred.open(pred_path, err)   || !write_pred(pred.stream()) ||
 //       !mnist_commit_all({ &model, &pred }, err)) { fail(err); }      // all renamed, or none
 //
-// A staged file is created exclusively (O_EXCL) in the target's folder as `.NAME.tmp.PID.RANDOM`,
-// filled, flushed, fsync'ed and renamed over the target. It is removed on every error path and by
-// the destructor; mnist_staged_remove_all_signal_safe() removes every pending one from a SIGINT or
-// SIGTERM handler. A temp left by a killed run (its PID no longer alive) is removed by the next run
-// that writes into the same folder. A replaced file keeps its permission bits.
+// The writes themselves go through the library's one atomic writer (ggml-atomic-file.h): a temp
+// `.NAME.tmp.PID.RANDOM` created exclusively in the target's folder, fsync'ed and renamed over the
+// target; removed on every error path, by the destructor and by mnist_staged_remove_all_signal_safe();
+// one left by a killed run is removed by the next run that writes the same target. A replaced file
+// keeps its permission bits. This layer adds the checks made before any work starts and RAII.
 //
 // Symbolic links: an output path that is a symlink is refused (replacing the link with a file would
 // surprise, following it lets a planted link redirect the write); give the target's path instead.
@@ -31,37 +31,33 @@
 bool mnist_outputs_check(const std::vector<std::string> & outputs, const std::vector<std::string> & inputs,
                          std::string & err);
 
+struct ggml_atomic_file;
+
 class mnist_staged_file {
 public:
     mnist_staged_file() = default;
     mnist_staged_file(const mnist_staged_file &) = delete;
     mnist_staged_file & operator=(const mnist_staged_file &) = delete;
-    ~mnist_staged_file(); // removes the temp unless committed
+    ~mnist_staged_file() { discard(); } // removes the temp unless committed
 
     // Creates the temp file beside path. Returns false with err set.
     bool open(const std::string & path, std::string & err);
-    FILE * stream() const { return f_; }
+    FILE * stream() const;
     const std::string & path() const { return path_; }
 
-    // Flushes, fsyncs and closes the temp (any earlier stream error fails here). Idempotent.
-    bool finish(std::string & err);
-    // finish(), then renames the temp over the target.
+    // Flushes, fsyncs and renames the temp over the target (any earlier stream error fails here).
     bool commit(std::string & err);
     // Removes the temp (if any) without touching the target.
     void discard();
 
 private:
     friend bool mnist_commit_all(const std::vector<mnist_staged_file *> & files, std::string & err);
-    std::string path_;
-    std::string tmp_;
-    FILE *      f_        = nullptr;
-    int         slot_     = -1; // in the signal-safe table of pending temps
-    bool        finished_ = false;
+    std::string        path_;
+    ggml_atomic_file * file_ = nullptr;
 };
 
-// Commits several staged files as one: each is finished, then renamed; when any step fails, the
-// targets renamed so far get their previous content back (kept through a hard link until the end)
-// and every temp is removed. Returns false with err set; no target is then changed.
+// Commits several staged files as one (ggml_atomic_file_commit_all): all renamed, or none and every
+// target as it was. Returns false with err set.
 bool mnist_commit_all(const std::vector<mnist_staged_file *> & files, std::string & err);
 
 // Writes a whole file atomically from a callback that fills the stream.
@@ -71,8 +67,8 @@ bool mnist_write_atomically(const std::string & path, std::string & err, F && fi
     return f.open(path, err) && fill(f.stream()) && f.commit(err);
 }
 
-// unlink()s every pending temp file; only async-signal-safe calls. For a program's own SIGINT or
-// SIGTERM handler.
+// unlink()s every pending temp file (ggml_atomic_file_remove_pending); only async-signal-safe
+// calls. For a program's own SIGINT or SIGTERM handler.
 void mnist_staged_remove_all_signal_safe();
 // For programs without handlers of their own: SIGINT, SIGTERM and SIGHUP remove the pending temps,
 // then end the process as the signal would have.

@@ -17,16 +17,7 @@ bool gguf_file_cursor::fail(uint64_t at, const char * fmt, ...) {
     // Names and strings from the file reach the message: control bytes are shown escaped, so the
     // error stays one line and cannot forge terminal output.
     char shown[4*sizeof msg];
-    size_t n = 0;
-    for (const char * p = msg; *p; ++p) {
-        const unsigned char c = (unsigned char) *p;
-        if (c < 0x20 || c == 0x7f) {
-            n += (size_t) snprintf(shown + n, sizeof shown - n, c == '\n' ? "\\n" : "\\x%02x", c);
-        } else {
-            shown[n++] = (char) c;
-        }
-    }
-    shown[n] = '\0';
+    ggml_escape_controls(msg, shown, sizeof shown);
     GGML_LOG_ERROR("gguf: %s: %s at byte offset %llu\n", source_, shown, (unsigned long long) at);
     return false;
 }

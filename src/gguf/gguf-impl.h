@@ -78,7 +78,3 @@ std::vector<uint8_t> gguf_serialize_meta(const gguf_context * ctx);
 // measured (gguf_get_meta_size) or written back, and tensor padding must lie inside the file.
 #define GGUF_MAX_ALIGNMENT (1u << 20)
 
-// Writes a file atomically: write_body fills the temporary file, which is renamed to fname only
-// when every step succeeded. Prints one message and returns false otherwise.
-bool gguf_write_file_atomically(const char * fname, const char * caller,
-                                bool (*write_body)(FILE * f, const void * user), const void * user);

@@ -2,7 +2,10 @@
 
 #include "gguf/gguf-impl.h"
 #include "core/ggml-impl.h"
+#include "ggml-atomic-file.h"
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <vector>
 
@@ -15,8 +18,7 @@ struct write_job {
 
 bool write_all(FILE * f, const void * p, size_t n) { return n == 0 || fwrite(p, 1, n, f) == n; }
 
-bool write_body(FILE * f, const void * user) {
-    const write_job & job = *(const write_job *) user;
+bool write_body(FILE * f, const write_job & job) {
     const std::vector<uint8_t> meta = gguf_serialize_meta(job.ctx);
     if (!write_all(f, meta.data(), meta.size())) return false;
     if (job.only_meta) return true;
@@ -43,10 +45,28 @@ bool gguf_write_to_file(const gguf_context * ctx, const char * fname, bool only_
         }
     }
     const write_job job = {ctx, only_meta};
+    // through the one atomic writer: a failure leaves the previous file as it was and no temp
+    char err[1024];
+    ggml_atomic_file * file = nullptr;
     try {
-        return gguf_write_file_atomically(fname, "gguf_write_to_file", write_body, &job);
+        file = ggml_atomic_file_open(fname, err, sizeof err);
+        if (!file) {
+            GGML_LOG_ERROR("gguf_write_to_file: %s\n", err);
+            return false;
+        }
+        if (!write_body(ggml_atomic_file_stream(file), job)) {
+            char shown[1024];
+            ggml_escape_controls(fname, shown, sizeof shown);
+            GGML_LOG_ERROR("gguf_write_to_file: %s: failed to write: %s\n", shown, errno ? strerror(errno) : "I/O error");
+            ggml_atomic_file_discard(file);
+            return false;
+        }
+        const bool ok = ggml_atomic_file_commit(file, err, sizeof err);
+        if (!ok) GGML_LOG_ERROR("gguf_write_to_file: %s\n", err);
+        return ok;
     } catch (const std::exception & e) { // out of memory while serializing: no exception crosses the C API
         GGML_LOG_ERROR("gguf_write_to_file: %s: %s\n", fname, e.what());
+        ggml_atomic_file_discard(file);
         return false;
     }
 }
