@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """mnist-cnn trained by PyTorch with the recipe of `mnist-train --recipe best`, for bench/time-to-99.sh.
 
-    bench/time-to-99-torch.py DATA_DIR --seed S [--epochs N] [--threads T] [--lr F] [--batch N] [--schedule constant|cosine]
+    bench/time-to-99-torch.py DATA_DIR --seed S [--epochs N] [--threads T] [--lr F] [--batch N] [--schedule constant|cosine] [--warmup STEPS]
                               [--translate PX] [--rotate DEG] [--scale F] [--shear DEG]
 
 The same model (examples/mnist/mnist_torch.py), Glorot-uniform weights and zero biases (mnist-cnn's
@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--batch", type=int, default=1000, help="images per optimizer step")
     ap.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
+    ap.add_argument("--warmup", type=int, default=0, help="optimizer steps of linear warmup to --lr")
     ap.add_argument("--translate", type=float, default=0.0)
     ap.add_argument("--rotate", type=float, default=0.0)
     ap.add_argument("--scale", type=float, default=0.0)
@@ -109,9 +110,17 @@ def main():
         model.train()
         order = torch.randperm(ntrain, generator=gen)
         for i in range(0, ntrain, batch):
-            if args.schedule == "cosine":
-                for g in opt.param_groups:
-                    g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps_total)))
+            # ggml_opt_lr_schedule_value: linear warmup, then the cosine over the remaining steps
+            if step < args.warmup:
+                lr = args.lr * (step + 1) / args.warmup
+            elif args.schedule == "cosine":
+                span = steps_total - args.warmup
+                t = min(1.0, (step - args.warmup) / span) if span > 0 else 1.0
+                lr = args.lr * 0.5 * (1 + math.cos(math.pi * t))
+            else:
+                lr = args.lr
+            for g in opt.param_groups:
+                g["lr"] = lr
             idx = order[i:i + batch]
             xb = x_train[idx]
             if augmenting:

@@ -79,7 +79,8 @@ struct ggml_opt_augment_sample {
 };
 
 // The transform of image `index` (its position in the epoch's training order) in params->epoch.
-// dx and dy (width*height values each) receive the elastic displacement, or zeros when elastic is 0.
+// dx and dy (width*height values each) receive the elastic displacement, or zeros when elastic is 0
+// (then they may be NULL).
 GGML_API void ggml_opt_augment_draw(const struct ggml_opt_augment_params * params, int64_t index,
                                     struct ggml_opt_augment_sample * sample, float * dx, float * dy);
 
@@ -110,6 +111,22 @@ typedef void (*ggml_opt_batch_transform)(
 // The batch transform of the augmentation: userdata is a struct ggml_opt_augment_params *.
 GGML_API void ggml_opt_augment_batch_transform(void * userdata, float * data, float * labels, int64_t ne_datapoint,
                                                int64_t ne_label, int64_t ndata_batch, int64_t ibatch);
+
+// The prefetcher behind ggml_opt_epoch_transform, for training loops of their own: two host
+// buffers of ndata_batch datapoints and a worker thread. upload() copies batch ibatch of the
+// dataset, passed through transform (may be NULL), into inputs and labels (labels may be NULL),
+// then lets the worker prepare batch `next` (< 0: none) while the caller computes. A batch that
+// was not prepared ahead is made on the calling thread, so the bytes never depend on the timing.
+// Call reset() before anything that changes what a batch holds (a new epoch's transform
+// parameters, a reshuffle of the dataset). Needs an F32 dataset.
+typedef struct ggml_opt_batch_prefetch * ggml_opt_batch_prefetch_t;
+
+GGML_API ggml_opt_batch_prefetch_t ggml_opt_batch_prefetch_init(ggml_opt_dataset_t dataset, int64_t ndata_batch,
+                                                                ggml_opt_batch_transform transform, void * userdata);
+GGML_API void ggml_opt_batch_prefetch_free(ggml_opt_batch_prefetch_t prefetch);
+GGML_API void ggml_opt_batch_prefetch_reset(ggml_opt_batch_prefetch_t prefetch);
+GGML_API void ggml_opt_batch_prefetch_upload(ggml_opt_batch_prefetch_t prefetch, int64_t ibatch, int64_t next,
+                                             struct ggml_tensor * inputs, struct ggml_tensor * labels);
 
 // ggml_opt_epoch, with every training batch passed through transform (when not NULL) before it
 // is uploaded. A worker thread fetches and transforms batch i+1 while batch i is computed. Needs

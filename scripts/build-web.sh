@@ -72,7 +72,7 @@ train_model() { # ARCH EPOCHS
         fi
     fi
     "$MNIST_TRAIN" "$1" "$out" "$RAW_DIR/train-images-idx3-ubyte" "$RAW_DIR/train-labels-idx1-ubyte" \
-        --epochs "$2" --seed 1 \
+        --recipe best --epochs "$2" --seed 1 \
         --eval-images "$RAW_DIR/t10k-images-idx3-ubyte" --eval-labels "$RAW_DIR/t10k-labels-idx1-ubyte" \
         2>&1 | tee "$WEB_BUILD_DIR/$1.train.log"
     # The page shows the test accuracy measured here.

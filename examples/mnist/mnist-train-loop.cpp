@@ -9,7 +9,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -152,71 +151,6 @@ struct weights_copy {
     }
 };
 
-// Training batches with the augmentation applied: while batch i is computed, a worker thread
-// fetches and transforms batch i+1 of the same epoch into the second of two host buffers. The
-// transform of an image depends only on (seed, epoch, its position in the epoch), so prefetching,
-// stopping mid-epoch and resuming all give the same images.
-class augmented_batches {
-public:
-    augmented_batches(ggml_opt_dataset_t dataset, const ggml_opt_augment_params & base, int64_t nbatch)
-        : dataset_(dataset), params_(base), nbatch_(nbatch) {
-        const ggml_tensor * data   = ggml_opt_dataset_data(dataset);
-        const ggml_tensor * labels = ggml_opt_dataset_labels(dataset);
-        ne_datapoint_ = data->ne[0];
-        ne_label_     = labels ? labels->ne[0] : 0;
-        for (slot & sl : slots_) {
-            sl.data.resize((size_t) (ne_datapoint_ * nbatch));
-            sl.labels.resize((size_t) (ne_label_ * nbatch));
-        }
-    }
-    ~augmented_batches() { wait(); }
-
-    void begin_epoch(int64_t epoch) { wait(); params_.epoch = epoch; slots_[0].ibatch = slots_[1].ibatch = -1; }
-
-    // Uploads training batch ibatch into the graph's inputs and starts preparing next (< 0: none).
-    void upload(int64_t ibatch, int64_t next, ggml_tensor * inputs, ggml_tensor * labels) {
-        slot * ready = find(ibatch);
-        if (!ready) {
-            wait();
-            ready = &slots_[0];
-            prepare(*ready, ibatch);
-        }
-        wait();
-        ggml_backend_tensor_set(inputs, ready->data.data(), 0, ggml_nbytes(inputs));
-        if (labels && ne_label_ > 0) ggml_backend_tensor_set(labels, ready->labels.data(), 0, ggml_nbytes(labels));
-        if (next >= 0) {
-            slot & other = ready == &slots_[0] ? slots_[1] : slots_[0];
-            worker_ = std::thread([this, &other, next] { prepare(other, next); });
-        }
-    }
-
-private:
-    struct slot {
-        std::vector<float> data, labels;
-        int64_t ibatch = -1;
-    };
-
-    slot * find(int64_t ibatch) {
-        wait();
-        for (slot & sl : slots_) if (sl.ibatch == ibatch) return &sl;
-        return nullptr;
-    }
-    void wait() { if (worker_.joinable()) worker_.join(); }
-    void prepare(slot & sl, int64_t ibatch) {
-        ggml_opt_dataset_get_batch_host(dataset_, sl.data.data(), sl.data.size() * sizeof(float),
-                                        ne_label_ > 0 ? sl.labels.data() : nullptr, ibatch);
-        ggml_opt_augment_batch_transform(&params_, sl.data.data(), ne_label_ > 0 ? sl.labels.data() : nullptr,
-                                         ne_datapoint_, ne_label_, nbatch_, ibatch);
-        sl.ibatch = ibatch;
-    }
-
-    ggml_opt_dataset_t     dataset_;
-    ggml_opt_augment_params params_;
-    int64_t                nbatch_, ne_datapoint_ = 0, ne_label_ = 0;
-    slot                   slots_[2];
-    std::thread            worker_;
-};
-
 } // namespace
 
 mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dataset, const mnist_train_params & params,
@@ -317,20 +251,26 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
 
     ggml_tensor * inputs = ggml_opt_inputs(opt_ctx);
     ggml_tensor * labels = ggml_opt_labels(opt_ctx);
-    std::unique_ptr<augmented_batches> augmented;
-    if (ggml_opt_augment_enabled(&params.augment)) {
-        augmented.reset(new augmented_batches(dataset, params.augment, model.nbatch_physical));
+    // The transform of an image depends only on (seed, epoch, its position in the epoch), so
+    // prefetching, stopping mid-epoch and resuming all give the same images.
+    ggml_opt_augment_params augment = params.augment;
+    std::unique_ptr<ggml_opt_batch_prefetch, decltype(&ggml_opt_batch_prefetch_free)> augmented(nullptr, ggml_opt_batch_prefetch_free);
+    if (ggml_opt_augment_enabled(&augment)) {
+        augmented.reset(ggml_opt_batch_prefetch_init(dataset, model.nbatch_physical, ggml_opt_augment_batch_transform, &augment));
     }
     for (int64_t epoch = epochs_done + 1; epoch <= params.nepoch; ++epoch) {
         const int64_t t_epoch_us = ggml_time_us();
         const float lr_first = ggml_opt_lr_schedule_value(&sched, ggml_opt_get_step(opt_ctx));
         fprintf(stderr, "%s: epoch %04" PRId64 "/%04d: lr %.3g\n", __func__, epoch, params.nepoch, lr_first);
+        if (augmented) {
+            ggml_opt_batch_prefetch_reset(augmented.get()); // before the reshuffle and the new epoch's draws
+            augment.epoch = epoch;
+        }
         if (steps_done == 0 && model.nbatch_logical < idata_split) {
             ggml_opt_dataset_shuffle(opt_ctx, dataset, idata_split);
         }
         ggml_opt_result_reset(result_train.get());
         ggml_opt_result_reset(result_val.get());
-        if (augmented) augmented->begin_epoch(epoch);
 
         int64_t t_phase_us = ggml_time_us();
         const int64_t ibatch_first = steps_done * opt_period;
@@ -339,7 +279,7 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
                 const int64_t ibatch = step * opt_period + k;
                 ggml_opt_alloc(opt_ctx, /*backward =*/ true);
                 if (augmented) {
-                    augmented->upload(ibatch, ibatch + 1 < nphys_split ? ibatch + 1 : -1, inputs, labels);
+                    ggml_opt_batch_prefetch_upload(augmented.get(), ibatch, ibatch + 1 < nphys_split ? ibatch + 1 : -1, inputs, labels);
                 } else {
                     ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
                 }

@@ -6,6 +6,8 @@
 # CASE: fc-1-epoch   mnist-fc, 1 epoch: test accuracy >= 90%; the saved model evaluated again
 #                    gives the same predictions as the model in memory, twice over
 #       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
+#       augment      mnist-fc, --recipe best for 15 epochs: the run with augmentation beats the
+#                    same run without it on the test set
 #       seed         the same --seed gives byte-identical model files, another seed does not
 #       threads      1 epoch of each model with 1, 2 and 3 threads: byte-identical model files
 #       resume       on 2000 images, for both models and both optimizers: 3 epochs in one run, and
@@ -89,6 +91,23 @@ subset() {
 case "$CASE" in
     fc-1-epoch)   train_and_check mnist-fc 1 ;;
     cnn-3-epochs) train_and_check mnist-cnn 3 ;;
+    augment)
+        # mnist-fc, --recipe best for 15 epochs, with and without its augmentation: the augmented
+        # run must be ahead on the test set (measured: 98.76% against 98.20% for seed 1, 98.58%
+        # against 98.24% for seed 3; without augmentation the model overfits the 57k images)
+        acc_of() { sed -n 's/^main: eval_acc=\([0-9.]*\)+-.*/\1/p' "$1"; }
+        run "$TRAIN" mnist-fc "$W/aug.gguf" "$TRAIN_IMAGES" "$TRAIN_LABELS" --recipe best --epochs 15 --seed 1 \
+            --eval-images "$TEST_IMAGES" --eval-labels "$TEST_LABELS" >"$W/aug.log" 2>"$W/train.log" || { cat "$W/train.log"; finish; }
+        run "$TRAIN" mnist-fc "$W/plain.gguf" "$TRAIN_IMAGES" "$TRAIN_LABELS" --recipe best --epochs 15 --seed 1 \
+            --aug-translate 0 --aug-rotate 0 --aug-scale 0 --aug-shear 0 \
+            --eval-images "$TEST_IMAGES" --eval-labels "$TEST_LABELS" >"$W/plain.log" 2>"$W/train.log" || { cat "$W/train.log"; finish; }
+        a=$(acc_of "$W/aug.log") p=$(acc_of "$W/plain.log")
+        if [ -n "$a" ] && [ -n "$p" ] && awk -v a="$a" -v p="$p" 'BEGIN { exit !(a > p) }'; then
+            ok; echo "augmented $a% > plain $p%"
+        else
+            bad "augmented '$a'% is not ahead of plain '$p'%"
+        fi
+        ;;
     seed)
         subset "$TRAIN_IMAGES" "$W/images" 2000 16 784
         subset "$TRAIN_LABELS" "$W/labels" 2000 8 1
