@@ -6,7 +6,9 @@
 // Error measure: max |device - cpu| / max(max |cpu|, 1e-6) over the tensor (normwise relative).
 // Tolerances per case are in the table below: 1e-6 for exact float arithmetic (copies, +,-,*,/,
 // relu), 2e-5 for transcendental functions and sums/products whose summation order differs from
-// the CPU's (matrix products, reductions, losses, AdamW).
+// the CPU's (matrix products, reductions, losses, AdamW, convolutions), 1e-4 for the
+// convolution kernel gradient (a sum over the whole batch) and for the gradients of the small
+// autodiff graphs (forward values and every gradient compared), which chain several reductions.
 //
 // Exit code 77 (ctest: skipped) when no non-CPU device is registered.
 
@@ -14,6 +16,7 @@
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
+#include "core/ggml-impl.h" // the convolution gradients, built directly here
 
 #include <cmath>
 #include <cstdio>
@@ -34,6 +37,9 @@ struct op_case {
     std::string name;
     double      tol;
     builder     build;
+    // The result is a loss: the graph also holds its backward pass, and the gradients (tensors
+    // of the context like any other) are compared too.
+    bool        backward = false;
 };
 
 ggml_tensor * in(ggml_context * ctx, const char * name, int64_t n0, int64_t n1 = 1, int64_t n2 = 1, int64_t n3 = 1,
@@ -101,16 +107,21 @@ struct built {
 };
 
 void build(built & b, const op_case & c, ggml_backend_t backend) {
-    ggml_init_params ip = {64 * ggml_tensor_overhead() + ggml_graph_overhead(), nullptr, true};
+    ggml_init_params ip = {256 * ggml_tensor_overhead() + ggml_graph_overhead_custom(GGML_DEFAULT_GRAPH_SIZE, true), nullptr, true};
     b.ctx = ggml_init(ip);
     b.out = c.build(b.ctx);
-    b.graph = ggml_new_graph(b.ctx);
+    b.graph = ggml_new_graph_custom(b.ctx, GGML_DEFAULT_GRAPH_SIZE, c.backward);
     ggml_build_forward_expand(b.graph, b.out);
+    if (c.backward) {
+        ggml_set_loss(b.out);
+        ggml_build_backward_expand(b.ctx, b.graph, nullptr);
+    }
     b.buf = ggml_backend_alloc_ctx_tensors(b.ctx, backend);
     unsigned seed = 1;
     for (ggml_tensor * t = ggml_get_first_tensor(b.ctx); t; t = ggml_get_next_tensor(b.ctx, t)) {
         if (t->op == GGML_OP_NONE) fill(t, seed++);
     }
+    if (c.backward) ggml_graph_reset(b.graph); // loss gradient 1, the rest 0
 }
 
 // Whether the device claims every computing node of the case.
@@ -129,6 +140,110 @@ double rel_error(const std::vector<double> & got, const std::vector<double> & wa
         scale = std::max(scale, std::fabs(want[i]));
     }
     return diff / scale;
+}
+
+// Convolution shapes: (kernel [KW, KH, IC, OC], input [IW, IH, IC, N], s0, s1, p0, p1, d0, d1).
+struct conv_case {
+    const char * name;
+    int64_t      k[4], x[4];
+    int          s0, s1, p0, p1, d0, d1;
+};
+const conv_case CONVS[] = {
+    {"mnist conv1", {3, 3, 1, 8}, {28, 28, 1, 5}, 1, 1, 1, 1, 1, 1},
+    {"mnist conv2", {3, 3, 8, 16}, {14, 14, 8, 5}, 1, 1, 1, 1, 1, 1},
+    {"odd strided dilated", {3, 2, 3, 5}, {11, 9, 3, 2}, 2, 3, 2, 1, 2, 1},
+    {"odd 5x5 no padding", {5, 5, 2, 3}, {13, 10, 2, 3}, 1, 2, 0, 0, 1, 1},
+};
+
+int64_t conv_out(int64_t in, int64_t k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
+
+// The direct convolution and its gradients, im2col and its backward, and ggml_conv_2d (im2col +
+// mul_mat), at the MNIST CNN's shapes and at odd ones; plus a permuted (non-contiguous) input.
+// Tolerances: 1e-6 for im2col (a copy); 2e-5 for sums of at most a few hundred products; 1e-4 for
+// the kernel gradient, a sum over the whole batch (about 4000 products at the MNIST shapes) whose
+// order differs from the CPU's.
+void conv_cases(std::vector<op_case> & v) {
+    for (const conv_case & cc : CONVS) {
+        const conv_case q = cc;
+        const int64_t OW = conv_out(q.x[0], q.k[0], q.s0, q.p0, q.d0), OH = conv_out(q.x[1], q.k[1], q.s1, q.p1, q.d1);
+        const std::string n = q.name;
+        v.push_back({"conv_2d_direct " + n, 2e-5, [=](ggml_context * c) {
+            return ggml_conv_2d_direct(c, in(c, "k", q.k[0], q.k[1], q.k[2], q.k[3]), in(c, "x", q.x[0], q.x[1], q.x[2], q.x[3]),
+                                       q.s0, q.s1, q.p0, q.p1, q.d0, q.d1);
+        }});
+        v.push_back({"conv_2d_back_input " + n, 2e-5, [=](ggml_context * c) {
+            return ggml_conv_2d_back_input(c, in(c, "k", q.k[0], q.k[1], q.k[2], q.k[3]), in(c, "g", OW, OH, q.k[3], q.x[3]),
+                                           q.x, q.s0, q.s1, q.p0, q.p1, q.d0, q.d1);
+        }});
+        v.push_back({"conv_2d_back_kernel " + n, 1e-4, [=](ggml_context * c) {
+            return ggml_conv_2d_back_kernel(c, in(c, "x", q.x[0], q.x[1], q.x[2], q.x[3]), in(c, "g", OW, OH, q.k[3], q.x[3]),
+                                            q.k, q.s0, q.s1, q.p0, q.p1, q.d0, q.d1);
+        }});
+        v.push_back({"im2col " + n, 1e-6, [=](ggml_context * c) {
+            return ggml_im2col(c, in(c, "k", q.k[0], q.k[1], q.k[2], q.k[3]), in(c, "x", q.x[0], q.x[1], q.x[2], q.x[3]),
+                               q.s0, q.s1, q.p0, q.p1, q.d0, q.d1, true, GGML_TYPE_F32);
+        }});
+        v.push_back({"im2col_back " + n, 2e-5, [=](ggml_context * c) {
+            int64_t ne[4] = {q.x[0], q.x[1], q.x[2], q.x[3]};
+            return ggml_im2col_back(c, in(c, "k", q.k[0], q.k[1], q.k[2], q.k[3]),
+                                    in(c, "g", q.k[0] * q.k[1] * q.k[2], OW, OH, q.x[3]), ne, q.s0, q.s1, q.p0, q.p1, q.d0, q.d1, true);
+        }});
+        v.push_back({"conv_2d (im2col+mul_mat) " + n, 2e-5, [=](ggml_context * c) {
+            return ggml_conv_2d(c, in(c, "k", q.k[0], q.k[1], q.k[2], q.k[3]), in(c, "x", q.x[0], q.x[1], q.x[2], q.x[3]),
+                                q.s0, q.s1, q.p0, q.p1, q.d0, q.d1);
+        }});
+    }
+    // x stored [IH, IW, IC, N] and seen transposed; dY stored with its channel and batch axes swapped
+    v.push_back({"conv_2d_direct permuted input", 2e-5, [](ggml_context * c) {
+        return ggml_conv_2d_direct(c, in(c, "k", 3, 3, 3, 4), ggml_transpose(c, in(c, "x", 9, 11, 3, 2)), 1, 1, 1, 1, 1, 1);
+    }});
+    v.push_back({"conv_2d_back_kernel permuted", 1e-4, [](ggml_context * c) {
+        const int64_t kne[4] = {3, 3, 3, 4};
+        return ggml_conv_2d_back_kernel(c, ggml_transpose(c, in(c, "x", 9, 11, 3, 2)),
+                                        ggml_permute(c, in(c, "g", 11, 9, 2, 4), 0, 1, 3, 2), kne, 1, 1, 1, 1, 1, 1);
+    }});
+    v.push_back({"conv_2d_back_input permuted", 2e-5, [](ggml_context * c) {
+        const int64_t xne[4] = {11, 9, 3, 2};
+        return ggml_conv_2d_back_input(c, in(c, "k", 3, 3, 3, 4), ggml_permute(c, in(c, "g", 11, 9, 2, 4), 0, 1, 3, 2), xne,
+                                       1, 1, 1, 1, 1, 1);
+    }});
+}
+
+ggml_tensor * param(ggml_context * c, const char * name, int64_t n0, int64_t n1 = 1, int64_t n2 = 1, int64_t n3 = 1) {
+    ggml_tensor * t = in(c, name, n0, n1, n2, n3);
+    ggml_set_param(t);
+    return t;
+}
+
+// Small graphs differentiated by ggml_build_backward_expand: the forward values and every
+// gradient are compared. Tolerance 1e-4: gradients chain several reductions.
+void gradient_cases(std::vector<op_case> & v) {
+    v.push_back({"grad fc: mul_mat add relu cross_entropy", 1e-4, [](ggml_context * c) {
+        ggml_tensor * h = ggml_relu(c, ggml_add(c, ggml_mul_mat(c, param(c, "w1", 37, 23), in(c, "x", 37, 20)), param(c, "b1", 23)));
+        ggml_tensor * logits = ggml_add(c, ggml_mul_mat(c, param(c, "w2", 23, 10), h), param(c, "b2", 10));
+        return ggml_cross_entropy_loss(c, logits, in(c, "onehot", 10, 20));
+    }, true});
+    v.push_back({"grad cnn: conv pool bias relu dense", 1e-4, [](ggml_context * c) {
+        ggml_tensor * x = ggml_conv_2d_direct(c, param(c, "k1", 3, 3, 1, 4), in(c, "x", 12, 12, 1, 6), 1, 1, 1, 1, 1, 1);
+        x = ggml_relu(c, ggml_add(c, ggml_pool_2d(c, x, GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0), param(c, "b1", 1, 1, 4)));
+        x = ggml_conv_2d_direct(c, param(c, "k2", 3, 3, 4, 6), x, 1, 1, 1, 1, 1, 1);
+        x = ggml_relu(c, ggml_add(c, ggml_pool_2d(c, x, GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0), param(c, "b2", 1, 1, 6)));
+        ggml_tensor * w = ggml_cont(c, ggml_permute(c, ggml_reshape_4d(c, param(c, "wd", 6 * 9, 10), 6, 3, 3, 10), 2, 0, 1, 3));
+        ggml_tensor * logits = ggml_add(c, ggml_mul_mat(c, ggml_reshape_2d(c, w, 54, 10), ggml_reshape_2d(c, x, 54, 6)), param(c, "bd", 10));
+        return ggml_cross_entropy_loss(c, logits, in(c, "onehot", 10, 6));
+    }, true});
+    v.push_back({"grad conv_2d via im2col, input too", 1e-4, [](ggml_context * c) {
+        ggml_tensor * y = ggml_conv_2d(c, param(c, "k", 3, 3, 2, 4), param(c, "x", 9, 8, 2, 3), 2, 1, 1, 1, 1, 2);
+        return ggml_sum(c, ggml_sqr(c, y));
+    }, true});
+    v.push_back({"grad conv_2d_direct input, avg pool", 1e-4, [](ggml_context * c) {
+        ggml_tensor * y = ggml_conv_2d_direct(c, param(c, "k", 3, 3, 2, 4), param(c, "x", 9, 8, 2, 3), 1, 2, 1, 0, 2, 1);
+        return ggml_sum(c, ggml_sqr(c, ggml_pool_2d(c, y, GGML_OP_POOL_AVG, 2, 2, 1, 1, 1, 1)));
+    }, true});
+    v.push_back({"grad broadcast mul sub div", 1e-4, [](ggml_context * c) {
+        ggml_tensor * a = param(c, "a", 7, 5, 3), * b = param(c, "b", 7, 1, 3), * d = param(c, "pos_d", 1, 5);
+        return ggml_sum(c, ggml_div(c, ggml_sub(c, ggml_mul(c, a, b), b), d));
+    }, true});
 }
 
 std::vector<op_case> cases() {
@@ -206,10 +321,7 @@ std::vector<op_case> cases() {
         ggml_set_param(w);
         return ggml_opt_step_sgd(c, w, in(c, "g", 37, 19), in(c, "pos_hp", 2));
     }});
-    // CNN ops: compared when claimed, listed as CPU fallbacks otherwise
-    v.push_back({"conv_2d_direct mnist", 2e-5, [](ggml_context * c) {
-        return ggml_conv_2d_direct(c, in(c, "k", 3, 3, 1, 8), in(c, "x", 28, 28, 1, 4), 1, 1, 1, 1, 1, 1);
-    }});
+    // pooling (the CNN's other ops)
     v.push_back({"pool_2d max", 1e-6, [](ggml_context * c) {
         return ggml_pool_2d(c, in(c, "x", 28, 28, 8, 2), GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
     }});
@@ -228,9 +340,8 @@ std::vector<op_case> cases() {
     v.push_back({"pool_2d_back avg padded", 2e-5, [](ggml_context * c) {
         return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_AVG, 3, 3, 2, 2, 1, 1);
     }});
-    v.push_back({"im2col", 1e-6, [](ggml_context * c) {
-        return ggml_im2col(c, in(c, "k", 3, 3, 1, 8), in(c, "x", 28, 28, 1, 4), 1, 1, 1, 1, 1, 1, true, GGML_TYPE_F32);
-    }});
+    conv_cases(v);
+    gradient_cases(v);
     return v;
 }
 

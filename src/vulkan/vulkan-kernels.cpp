@@ -199,6 +199,34 @@ vk_grid pool_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     return linear_grid(ggml_nelements(t), max_x);
 }
 
+// --- convolution --------------------------------------------------------------------------------
+
+// conv_2d.comp, conv_2d_back_kernel.comp and im2col.comp read the op's first six parameters
+// (s0, s1, p0, p1, d0, d1) from i[1..6] and their mode from i[0].
+void conv_params_to(const ggml_tensor * t, vk_params & p, int mode) {
+    p.i[0] = mode;
+    for (int k = 0; k < 6; ++k) p.i[1 + k] = t->op_params[k];
+}
+
+bool conv_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
+vk_grid conv_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+    conv_params_to(t, p, t->op == GGML_OP_CONV_2D ? 0 : 1);
+    return linear_grid(ggml_nelements(t), max_x);
+}
+vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+    conv_params_to(t, p, 0);
+    return groups_grid(ggml_nelements(t), max_x);
+}
+
+// 2-D only; the kernel (src0) gives only its shape, so its type does not matter.
+bool im2col_supports(const ggml_tensor * t) {
+    return t->op_params[6] == 1 && t->type == GGML_TYPE_F32 && t->src[1]->type == GGML_TYPE_F32 && sizes_fit(t);
+}
+vk_grid im2col_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+    conv_params_to(t, p, t->op == GGML_OP_IM2COL ? 0 : 1);
+    return linear_grid(ggml_nelements(t), max_x);
+}
+
 struct table_entry {
     ggml_op   op;
     vk_kernel kernel;
@@ -230,6 +258,11 @@ const table_entry TABLE[] = {
     {GGML_OP_CROSS_ENTROPY_LOSS_BACK, {"cross_entropy", cross_entropy_supports, cross_entropy_back_setup, 0}},
     {GGML_OP_POOL_2D, {"pool", pool_supports, pool_setup, 0}},
     {GGML_OP_POOL_2D_BACK, {"pool", pool_supports, pool_setup, 0}},
+    {GGML_OP_CONV_2D, {"conv_2d", conv_supports, conv_setup, 0}},
+    {GGML_OP_CONV_2D_BACK_INPUT, {"conv_2d", conv_supports, conv_setup, 0}},
+    {GGML_OP_CONV_2D_BACK_KERNEL, {"conv_2d_back_kernel", conv_supports, conv_back_kernel_setup, 0}},
+    {GGML_OP_IM2COL, {"im2col", im2col_supports, im2col_setup, 0}},
+    {GGML_OP_IM2COL_BACK, {"im2col", im2col_supports, im2col_setup, 0}},
     {GGML_OP_OPT_STEP_ADAMW, {"opt_step", opt_step_supports, adamw_setup, 0x1 | 0x4 | 0x8}},
     {GGML_OP_OPT_STEP_SGD, {"opt_step", opt_step_supports, sgd_setup, 0x1}},
 };

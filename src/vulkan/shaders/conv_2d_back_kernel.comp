@@ -1,0 +1,33 @@
+#version 450
+// The kernel gradient of the direct 2-D convolution: one workgroup per element of
+// dK [KW, KH, IC, OC], its invocations splitting the sum over (ow, oh, n) of
+// X[ow*s0 + kw*d0 - p0, oh*s1 + kh*d1 - p1, ic, n] * dY[ow, oh, oc, n]; partial sums meet in
+// shared memory. src0 X [IW, IH, IC, N], src1 dY [OW, OH, OC, N]; parameters as conv_2d.comp.
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+#define WG 256
+layout(local_size_x = WG) in;
+shared float part[WG];
+
+void main() {
+    const ivec4 ned = pc.P.ne[DST], nex = pc.P.ne[SRC0], neg = pc.P.ne[SRC1];
+    const int e = int(linear_group());
+    if (e >= nelements(ned)) return; // the whole workgroup leaves together
+    const int s0 = pc.P.i[0].y, s1 = pc.P.i[0].z, p0 = pc.P.i[0].w, p1 = pc.P.i[1].x, d0 = pc.P.i[1].y, d1 = pc.P.i[1].z;
+    const ivec4 k = unravel(e, ned); // (kw, kh, ic, oc)
+    const int n_terms = neg.x * neg.y * neg.w;
+    float acc = 0.0;
+    for (int j = int(gl_LocalInvocationID.x); j < n_terms; j += WG) {
+        const int ow = j % neg.x, oh = (j / neg.x) % neg.y, n = j / (neg.x * neg.y);
+        const int iw = ow * s0 + k.x * d0 - p0, ih = oh * s1 + k.y * d1 - p1;
+        if (iw < 0 || iw >= nex.x || ih < 0 || ih >= nex.y) continue;
+        acc += ld(SRC0, ivec4(iw, ih, k.z, n)) * ld(SRC1, ivec4(ow, oh, k.w, n));
+    }
+    part[gl_LocalInvocationID.x] = acc;
+    barrier();
+    for (uint s = WG / 2; s > 0; s >>= 1) {
+        if (gl_LocalInvocationID.x < s) part[gl_LocalInvocationID.x] += part[gl_LocalInvocationID.x + s];
+        barrier();
+    }
+    if (gl_LocalInvocationID.x == 0) st(k, part[0]);
+}
