@@ -274,6 +274,9 @@ std::vector<cgml_gemm_isa> direct_conv_isas() {
     for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_AVX2}) {
         if (cgml_gemm_isa_supported(isa)) isas.push_back(isa);
     }
+#if defined(__wasm_simd128__)
+    isas.push_back(CGML_GEMM_SCALAR); // WebAssembly builds: the SIMD128 kernels (conv2d-wasm-simd.cpp)
+#endif
     isas.push_back(CGML_GEMM_REFERENCE);
     return isas;
 }

@@ -56,3 +56,5 @@ constexpr int CGML_CONV_LANES = 16;
 // Per instruction set; all members NULL where the compiler could not build the kernels.
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx512;
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx2;
+// WebAssembly SIMD128 (conv2d-wasm-simd.cpp): the portable instruction set of wasm builds with -msimd128.
+extern const cgml_conv2d_kernels cgml_conv2d_kernels_wasm_simd;

@@ -89,11 +89,21 @@ cgml_gemm_isa cgml_gemm_active_isa() {
     return forced == CGML_GEMM_AUTO ? best : forced;
 }
 
+// WebAssembly builds with SIMD: the portable instruction set runs the SIMD128 kernels
+// (gemm-wasm-simd.cpp); there is nothing to choose at run time.
+static const cgml_gemm_kernel_set & portable_kernels() {
+#if defined(__wasm_simd128__)
+    return cgml_gemm_kernels_wasm_simd;
+#else
+    return cgml_gemm_kernels_scalar;
+#endif
+}
+
 static const cgml_gemm_kernel_set & active_kernels() {
     switch (cgml_gemm_active_isa()) {
         case CGML_GEMM_AVX512: return cgml_gemm_kernels_avx512;
         case CGML_GEMM_AVX2:   return cgml_gemm_kernels_avx2;
-        default:               return cgml_gemm_kernels_scalar;
+        default:               return portable_kernels();
     }
 }
 
@@ -112,7 +122,8 @@ static size_t kernel_floats(const cgml_gemm_kernel & kern, int64_t M, int64_t N,
 
 size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K) {
     size_t floats = 0;
-    for (const cgml_gemm_kernel_set * set : {&cgml_gemm_kernels_scalar, &cgml_gemm_kernels_avx2, &cgml_gemm_kernels_avx512}) {
+    for (const cgml_gemm_kernel_set * set : {&cgml_gemm_kernels_scalar, &cgml_gemm_kernels_avx2, &cgml_gemm_kernels_avx512,
+                                             &cgml_gemm_kernels_wasm_simd}) {
         for (int i = 0; i < set->n; ++i) {
             // either orientation (see orient_for_zeros)
             const size_t f = std::max(kernel_floats(set->kernels[i], M, N, K), kernel_floats(set->kernels[i], N, M, K));

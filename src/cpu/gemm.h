@@ -62,7 +62,8 @@ size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K);
 void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize);
 
 // ---------------------------------------------------------------------------------------------
-// internal: per-instruction-set blocked kernels (gemm-avx512.cpp, gemm-avx2.cpp, gemm.cpp)
+// internal: per-instruction-set blocked kernels (gemm-avx512.cpp, gemm-avx2.cpp, gemm-wasm-simd.cpp,
+// gemm.cpp)
 
 struct cgml_gemm_kernel {
     int mr, nr;         // register tile: rows of C (vector lanes) x columns (broadcasts)
@@ -105,6 +106,8 @@ struct cgml_gemm_kernel_set {
 extern const cgml_gemm_kernel_set cgml_gemm_kernels_scalar;
 extern const cgml_gemm_kernel_set cgml_gemm_kernels_avx2;
 extern const cgml_gemm_kernel_set cgml_gemm_kernels_avx512;
+// WebAssembly SIMD128 (gemm-wasm-simd.cpp); the portable set of wasm builds with -msimd128.
+extern const cgml_gemm_kernel_set cgml_gemm_kernels_wasm_simd;
 
 // C[:, n0:n1] for M <= 16 with A and B both contiguous along k (dot products); NULL if not built.
 extern void (*const cgml_gemm_small_m_avx512)(const cgml_gemm_args & g, int64_t n0, int64_t n1);

@@ -3,9 +3,12 @@
 
 #include "cpu/threadpool.h"
 
+#include <cmath>
 #include <sched.h>
 
-#if defined(__linux__)
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#    include <emscripten/threading.h>
+#elif defined(__linux__)
 #    include <linux/futex.h>
 #    include <sys/syscall.h>
 #    include <unistd.h>
@@ -33,10 +36,21 @@ int ggml_cpu_default_n_threads() {
 
 // Spinning longer than this wastes a core that another process may need; sleeping sooner adds
 // wake-up latency to every barrier.
+// WebAssembly has no pause instruction, so its iterations are some 50x shorter than x86's (about
+// 140 cycles each); it spins longer in iterations for about the same time.
+#if defined(__EMSCRIPTEN__)
+static constexpr int SPIN_ITERATIONS = 200000;
+#else
 static constexpr int SPIN_ITERATIONS = 4000;
+#endif
 
+// In the browser the waits block on Atomics.wait (the pool runs in a worker, where blocking is
+// allowed): yielding instead would keep every thread busy and starve the page and the other
+// workers of the machine's few cores.
 static void futex_wait(std::atomic<uint32_t> & word, uint32_t old_value) {
-#if defined(__linux__)
+#if defined(__EMSCRIPTEN_PTHREADS__)
+    emscripten_futex_wait(reinterpret_cast<uint32_t *>(&word), old_value, INFINITY);
+#elif defined(__linux__)
     syscall(SYS_futex, reinterpret_cast<uint32_t *>(&word), FUTEX_WAIT_PRIVATE, old_value, nullptr, nullptr, 0);
 #else
     (void) word; (void) old_value;
@@ -45,7 +59,9 @@ static void futex_wait(std::atomic<uint32_t> & word, uint32_t old_value) {
 }
 
 static void futex_wake_all(std::atomic<uint32_t> & word) {
-#if defined(__linux__)
+#if defined(__EMSCRIPTEN_PTHREADS__)
+    emscripten_futex_wake(reinterpret_cast<uint32_t *>(&word), INT32_MAX);
+#elif defined(__linux__)
     syscall(SYS_futex, reinterpret_cast<uint32_t *>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 #else
     (void) word;

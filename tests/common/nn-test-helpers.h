@@ -34,7 +34,13 @@ inline ggml_tensor * strided_view(ggml_context * ctx, ggml_tensor * base, std::v
 }
 
 // Runs fn in a child process and counts a pass when it aborts with a message containing needle.
+// WebAssembly builds (run by node) have no child processes: the abort cases are skipped there.
 inline void expect_abort(const char * what, const std::function<void(ggml_context *)> & fn, const char * needle) {
+#if defined(__EMSCRIPTEN__)
+    printf("skipped (no child processes here): abort case '%s'\n", what);
+    (void) fn; (void) needle;
+    return;
+#endif
     std::string err;
     const bool died = death::dies([&] {
         ggml_init_params ip = {1024 * 1024, nullptr, true};

@@ -15,6 +15,12 @@ add_executable(mnist-web-native ${MNIST_WEB_DIR}/tests/mnist-web-native.cpp ${MN
 target_include_directories(mnist-web-native PRIVATE ${MNIST_WEB_DIR})
 target_link_libraries(mnist-web-native PRIVATE mnist-common)
 
+# The page's training code timed natively, to compare with its WebAssembly build under node
+# (examples/mnist/web/CMakeLists.txt, MNIST_WEB_NODE_TESTS).
+add_executable(mnist-web-bench ${MNIST_WEB_DIR}/tests/mnist-web-bench.cpp ${MNIST_WEB_DIR}/mnist-web-core.cpp)
+target_include_directories(mnist-web-bench PRIVATE ${MNIST_WEB_DIR})
+target_link_libraries(mnist-web-bench PRIVATE mnist-common)
+
 add_test(NAME mnist-web-browser
          COMMAND bash ${MNIST_WEB_DIR}/tests/run-web-tests.sh
                  $<TARGET_FILE:mnist-web-native> $<TARGET_FILE:mnist-train> ${CMAKE_CURRENT_BINARY_DIR}/web-test)

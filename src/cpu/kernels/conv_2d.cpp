@@ -48,6 +48,10 @@ const cgml_conv2d_kernels * fast_kernels() {
         case CGML_GEMM_AVX2:   k = &cgml_conv2d_kernels_avx2; break;
         default: break;
     }
+#if defined(__wasm_simd128__)
+    // WebAssembly builds with SIMD: the portable instruction set has vector kernels too
+    if (cgml_gemm_active_isa() == CGML_GEMM_SCALAR) k = &cgml_conv2d_kernels_wasm_simd;
+#endif
     return k && k->correlate ? k : nullptr;
 }
 
