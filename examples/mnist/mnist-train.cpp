@@ -72,7 +72,8 @@ static const char * USAGE =
     "  --aug-elastic-grid PX  its wavelength: control points PX pixels apart, [2, 28] (default 7)\n"
     "  --recipe NAME        default (the defaults above) or best (the measured best training, see\n"
     "                       README): --augment --batch-logical 100 --lr-schedule cosine and, for\n"
-    "                       mnist-fc, --lr 0.001, for mnist-cnn, --lr 0.005 --warmup 300.\n"
+    "                       mnist-fc, --lr 0.001, for mnist-cnn, --lr 0.005 --warmup 300\n"
+    "                       --val-split 0 and ranges 1 px, 5 deg, 0.05, 5 deg.\n"
     "                       Options after it override it\n"
     "  --help               show this help\n";
 
