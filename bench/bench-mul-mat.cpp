@@ -173,7 +173,7 @@ static void fill(std::vector<float> & v, uint32_t seed) {
     }
 }
 
-static rate bench_shape(const shape & s, int nth, int reps, double * max_err) {
+static rate bench_shape(const shape & s, cpu_isa isa, int nth, int reps, double * max_err) {
     std::vector<float> A((size_t) (s.M * s.K)), B((size_t) (s.K * s.N)), C((size_t) (s.M * s.N));
     fill(A, 1);
     fill(B, 2);
@@ -187,9 +187,9 @@ static rate bench_shape(const shape & s, int nth, int reps, double * max_err) {
     std::vector<char> work(per_thread * nth + 64);
 
     auto body = [&](int ith) {
-        for (int r = 0; r < reps; ++r) cgml_gemm_f32(g, ith, nth, work.data() + per_thread * ith, per_thread);
+        for (int r = 0; r < reps; ++r) cgml_gemm_f32(g, isa, ith, nth, work.data() + per_thread * ith, per_thread);
     };
-    run_threads(nth, [&](int ith) { cgml_gemm_f32(g, ith, nth, work.data() + per_thread * ith, per_thread); });
+    run_threads(nth, [&](int ith) { cgml_gemm_f32(g, isa, ith, nth, work.data() + per_thread * ith, per_thread); });
     timing best = {1e30, 1e30};
     for (int trial = 0; trial < 10; ++trial) {
         const timing t = run_threads(nth, body);
@@ -215,14 +215,18 @@ static rate bench_shape(const shape & s, int nth, int reps, double * max_err) {
 
 int main(int argc, char ** argv) {
     int reps = 20;
+    cpu_isa isa = cpu_isa_default();
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--reps" && i + 1 < argc) {
             reps = std::max(1, atoi(argv[++i]));
         } else if (arg == "--isa" && i + 1 < argc) {
             const std::string v = argv[++i];
-            const cgml_gemm_isa isa = v == "avx512" ? CGML_GEMM_AVX512 : v == "avx2" ? CGML_GEMM_AVX2 : CGML_GEMM_SCALAR;
-            if (!cgml_gemm_force_isa(isa)) {
+            if (!cpu_isa_from_name(v.c_str(), &isa)) {
+                fprintf(stderr, "--isa: expected avx512, avx2 or scalar, got '%s'\n", v.c_str());
+                return 1;
+            }
+            if (!cpu_isa_supported(isa)) {
                 fprintf(stderr, "this CPU does not support %s\n", v.c_str());
                 return 1;
             }
@@ -237,7 +241,7 @@ int main(int argc, char ** argv) {
     const rate peak2 = fma_peak(2, &peak_isa);
     printf("FMA peak (%s): %.1f GFLOP/s with 1 thread, %.1f GFLOP/s with 2 threads (CPU time: %.1f, %.1f)\n",
            peak_isa, peak1.wall, peak2.wall, peak1.cpu, peak2.cpu);
-    printf("GEMM kernel: %s\n\n", cgml_gemm_isa_name(cgml_gemm_active_isa()));
+    printf("GEMM kernel: %s\n\n", cpu_isa_name(isa));
 
     // FC model 784-500-10 (batch N) and the CNN's convolutions as im2col products (batch 100)
     const shape shapes[] = {
@@ -259,8 +263,8 @@ int main(int argc, char ** argv) {
     printf("%-42s %8s %7s %8s %7s %8s %7s\n", "product", "GFLOP/s", "% peak", "GFLOP/s", "% peak", "GFLOP/s", "% peak");
     double max_err = 0;
     for (const shape & s : shapes) {
-        const rate g1 = bench_shape(s, 1, reps, &max_err);
-        const rate g2 = bench_shape(s, 2, reps, &max_err);
+        const rate g1 = bench_shape(s, isa, 1, reps, &max_err);
+        const rate g2 = bench_shape(s, isa, 2, reps, &max_err);
         printf("%-42s %8.1f %6.1f%% %8.1f %6.1f%% %8.1f %6.1f%%\n", s.name, g1.wall, 100 * g1.wall / peak1.wall, g2.wall,
                100 * g2.wall / peak2.wall, g2.cpu, 100 * g2.cpu / peak2.cpu);
     }

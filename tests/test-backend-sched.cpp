@@ -6,6 +6,7 @@
 
 #include "backend-test-helpers.h"
 #include "backend/backend-impl.h"
+#include "cpu/cpu-isa.h"
 #include "cpu/kernel-table.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
@@ -71,9 +72,9 @@ ggml_status test_backend_compute(ggml_backend_t, ggml_cgraph * g) {
         bool ok = own_memory(node);
         for (int s = 0; s < GGML_MAX_SRC; ++s) ok = ok && (!node->src[s] || own_memory(node->src[s]));
         if (!ok) g_test_bad_memory++;
-        const size_t wsize = kernel->work_size ? kernel->work_size(node, 1) : 0;
+        const size_t wsize = kernel->work_size ? kernel->work_size(node, 1, CPU_ISA_SCALAR) : 0;
         if (work.size() < wsize) work.resize(wsize);
-        ggml_compute_params params = {0, 1, work.data(), wsize, [](void *) {}, nullptr};
+        ggml_compute_params params = {0, 1, work.data(), wsize, [](void *) {}, nullptr, CPU_ISA_SCALAR};
         kernel->run(&params, node);
         g_test_nodes_computed++;
     }

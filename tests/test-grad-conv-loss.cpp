@@ -6,7 +6,6 @@
 #include "nn-test-helpers.h"
 #include "op-harness.h"
 
-#include "cpu/gemm.h"
 
 #include <string>
 #include <vector>
@@ -78,12 +77,15 @@ void test_conv_2d_grad() { check_conv_grad("grad conv_2d wrt kernel and data", g
 void test_conv_2d_direct_grad() {
     std::vector<conv_case> cases = k_cases;
     cases.push_back({20, 4, 2, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1}); // rows longer than one vector
-    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_AVX2, CGML_GEMM_REFERENCE}) {
-        if (!cgml_gemm_force_isa(isa)) continue;
-        const std::string what = std::string("grad conv_2d_direct (") + cgml_gemm_isa_name(isa) + ") wrt kernel and data";
+    const oph::kernel_choice saved = oph::kernels();
+    for (const oph::kernel_choice k : {oph::kernel_choice{false, CPU_ISA_AVX512}, oph::kernel_choice{false, CPU_ISA_AVX2},
+                                       oph::kernel_choice{true, CPU_ISA_SCALAR}}) {
+        if (!k.reference && !cpu_isa_supported(k.isa)) continue;
+        oph::set_kernels(k);
+        const std::string what = std::string("grad conv_2d_direct (") + k.name() + ") wrt kernel and data";
         check_conv_grad(what.c_str(), ggml_conv_2d_direct, cases, 150);
     }
-    cgml_gemm_force_isa(CGML_GEMM_AUTO);
+    oph::set_kernels(saved);
 }
 
 void test_pool_2d_grad() {

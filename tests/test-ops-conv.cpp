@@ -9,9 +9,10 @@
 #include "op-harness.h"
 
 #include "core/ggml-impl.h"
-#include "cpu/gemm.h"
-#include "ggml-cpu.h"
+#include "cpu/conv2d.h"
 #include "cpu/fused.h"
+#include "cpu/graph-exec.h"
+#include "ggml-cpu.h"
 
 #include <cfloat>
 #include <cmath>
@@ -269,24 +270,24 @@ std::vector<double> ref_conv_back_kernel(const std::vector<double> & x, const st
 }
 
 // The kernels under test: the fast ones where the CPU has them, then the reference loops.
-std::vector<cgml_gemm_isa> direct_conv_isas() {
-    std::vector<cgml_gemm_isa> isas;
-    for (cgml_gemm_isa isa : {CGML_GEMM_AVX512, CGML_GEMM_AVX2}) {
-        if (cgml_gemm_isa_supported(isa)) isas.push_back(isa);
+std::vector<oph::kernel_choice> direct_conv_kernels() {
+    std::vector<oph::kernel_choice> kernels;
+    for (cpu_isa isa : {CPU_ISA_AVX512, CPU_ISA_AVX2}) {
+        if (cpu_isa_supported(isa)) kernels.push_back({false, isa});
     }
 #if defined(__wasm_simd128__)
-    isas.push_back(CGML_GEMM_SCALAR); // WebAssembly builds: the SIMD128 kernels (conv2d-wasm-simd.cpp)
+    kernels.push_back({false, CPU_ISA_SCALAR}); // WebAssembly builds: the SIMD128 kernels (conv2d-wasm-simd.cpp)
 #endif
-    isas.push_back(CGML_GEMM_REFERENCE);
-    return isas;
+    kernels.push_back({true, CPU_ISA_SCALAR});
+    return kernels;
 }
 
-std::string isa_label(const char * what, const conv_case & c, cgml_gemm_isa isa) {
-    return conv_label(what, c) + " (" + cgml_gemm_isa_name(isa) + ")";
+std::string isa_label(const char * what, const conv_case & c, const oph::kernel_choice & k) {
+    return conv_label(what, c) + " (" + k.name() + ")";
 }
 
 // Forward, input gradient and kernel gradient of one case; x and g may be strided views.
-void check_direct_conv(ggml_context * ctx, const conv_case & c, ggml_tensor * k, ggml_tensor * x, ggml_tensor * g, cgml_gemm_isa isa,
+void check_direct_conv(ggml_context * ctx, const conv_case & c, ggml_tensor * k, ggml_tensor * x, ggml_tensor * g, const oph::kernel_choice & isa,
                        const char * variant) {
     const std::string tag = std::string(variant);
     ggml_tensor * y = oph::compute(ctx, ggml_conv_2d_direct(ctx, k, x, c.s0, c.s1, c.p0, c.p1, c.d0, c.d1));
@@ -310,8 +311,9 @@ void test_conv_2d_direct() {
     cases.push_back({40, 5, 3, 2, 3, 3, 21, 1, 1, 1, 1, 1, 1});  // rows of 3 vectors, 16 + 5 output channels
     cases.push_back({17, 6, 2, 3, 5, 2, 6, 1, 1, 3, 0, 2, 1});   // 5 taps per row (3 + 2), dilation 2, padding 3
     cases.push_back({28, 28, 8, 2, 3, 3, 16, 1, 1, 1, 1, 1, 1}); // the MNIST second layer at full size
-    for (cgml_gemm_isa isa : direct_conv_isas()) {
-        oph::check(cgml_gemm_force_isa(isa), "forcing the kernels");
+    const oph::kernel_choice saved = oph::kernels();
+    for (const oph::kernel_choice & isa : direct_conv_kernels()) {
+        oph::set_kernels(isa);
         uint32_t seed = 500;
         for (const conv_case & c : cases) {
             ggml_context * ctx = oph::new_context();
@@ -358,7 +360,7 @@ void test_conv_2d_direct() {
             ggml_free(ctx);
         }
     }
-    cgml_gemm_force_isa(CGML_GEMM_AUTO);
+    oph::set_kernels(saved);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,6 +408,13 @@ int node_index(const ggml_cgraph * g, const ggml_tensor * t) {
     return -1;
 }
 
+// The graph on the CPU's graph executor with instruction set isa.
+ggml_status compute_with(ggml_cgraph * graph, int nth, cpu_isa isa) {
+    const size_t wsize = ggml_cpu_graph_work_size(graph, nth, isa);
+    std::vector<uint8_t> work(wsize);
+    return ggml_cpu_graph_run_shared(graph, nth, isa, work.data(), wsize, nullptr, nullptr);
+}
+
 bool bits_equal(const ggml_tensor * a, const ggml_tensor * b) {
     return ggml_nbytes(a) == ggml_nbytes(b) && memcmp(a->data, b->data, ggml_nbytes(a)) == 0;
 }
@@ -420,8 +429,11 @@ void test_conv_pool_bias_relu() {
         {12, 10, 1, 1, 3, 3, 2, 1, 1, 2, 2, 2, 2},   // dilation 2
         {3, 3, 1, 2, 3, 3, 4, 1, 1, 1, 1, 1, 1},     // one pooled pixel per plane
     };
-    for (cgml_gemm_isa isa : direct_conv_isas()) {
-        oph::check(cgml_gemm_force_isa(isa), "forcing the kernels");
+    // every instruction set: those with vector convolution kernels fuse the chain; the portable
+    // one outside WebAssembly runs the reference loops, unfused
+    for (cpu_isa isa : CPU_ISAS) {
+        if (!cpu_isa_supported(isa)) continue;
+        const oph::kernel_choice choice = {false, isa};
         uint32_t seed = 700;
         for (const conv_case & c : cases) {
             for (bool with_nan : {false, true}) {
@@ -435,17 +447,17 @@ void test_conv_pool_bias_relu() {
                 const chain fused = build_chain(ctx, t.k, t.x, bias, c);
                 const chain plain = build_chain(ctx, t.k, t.x, bias, c);
                 ggml_set_output(plain.conv); // read afterwards: no fusion
-                const bool fast = isa != CGML_GEMM_REFERENCE;
-                const std::string what = isa_label(with_nan ? "conv+pool+bias+relu with a NaN" : "conv+pool+bias+relu", c, isa);
-                oph::check(ggml_conv_pool_bias_relu_fusable(fused.graph, node_index(fused.graph, fused.conv)) == fast,
+                const bool fast = cgml_conv2d_kernels_for(isa) != nullptr;
+                const std::string what = isa_label(with_nan ? "conv+pool+bias+relu with a NaN" : "conv+pool+bias+relu", c, choice);
+                oph::check(ggml_conv_pool_bias_relu_fusable(fused.graph, node_index(fused.graph, fused.conv), isa) == fast,
                            (what + ": fused where the vector kernels run").c_str());
-                oph::check(!ggml_conv_pool_bias_relu_fusable(plain.graph, node_index(plain.graph, plain.conv)),
+                oph::check(!ggml_conv_pool_bias_relu_fusable(plain.graph, node_index(plain.graph, plain.conv), isa),
                            (what + ": not fused with the convolution an output").c_str());
 
                 for (int nth = 1; nth <= 3; ++nth) {
                     const std::string tag = what + " threads " + std::to_string(nth);
-                    oph::check(ggml_graph_compute_with_ctx(ctx, fused.graph, nth) == GGML_STATUS_SUCCESS, tag.c_str());
-                    oph::check(ggml_graph_compute_with_ctx(ctx, plain.graph, nth) == GGML_STATUS_SUCCESS, tag.c_str());
+                    oph::check(compute_with(fused.graph, nth, isa) == GGML_STATUS_SUCCESS, tag.c_str());
+                    oph::check(compute_with(plain.graph, nth, isa) == GGML_STATUS_SUCCESS, tag.c_str());
                     // bit for bit what the four ops compute one after the other
                     oph::check(bits_equal(fused.relu, plain.relu), (tag + ": same bits as unfused").c_str());
                     if (!with_nan) {
@@ -457,10 +469,9 @@ void test_conv_pool_bias_relu() {
             }
         }
     }
-    cgml_gemm_force_isa(CGML_GEMM_AUTO);
 
     // where the intermediate results are needed, or the chain is not the one the kernel computes
-    if (!cgml_gemm_isa_supported(CGML_GEMM_AVX2)) return;
+    if (!cpu_isa_supported(CPU_ISA_AVX2)) return;
     const conv_case c = {10, 8, 2, 1, 3, 3, 4, 1, 1, 1, 1, 1, 1};
     uint32_t seed = 800;
     auto fusable = [&](const char * what, const std::function<void(ggml_context *, chain &, const nnt::conv_tensors &)> & change,
@@ -470,7 +481,7 @@ void test_conv_pool_bias_relu() {
         ggml_tensor * bias = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, 1, 1, c.OC, 1);
         chain ch = build_chain(ctx, t.k, t.x, bias, c);
         change(ctx, ch, t);
-        oph::check(ggml_conv_pool_bias_relu_fusable(ch.graph, node_index(ch.graph, ch.conv)) == expected, what);
+        oph::check(ggml_conv_pool_bias_relu_fusable(ch.graph, node_index(ch.graph, ch.conv), CPU_ISA_AVX2) == expected, what);
         ggml_free(ctx);
     };
     using T = const nnt::conv_tensors &;

@@ -36,7 +36,8 @@ struct raw_case {
 
 static bool chance(double p) { return (frand() + 1.0) * 0.5 < p; }
 
-static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
+// name: the instruction set and tile, for messages.
+static void run_raw_case(const raw_case & rc, int nth, cpu_isa isa, int tile, const char * name) {
     const int64_t M = rc.M, N = rc.N, K = rc.K, pad = rc.pad;
     // A(i, k), B(k, j) in arrays with padded leading dimensions; C(i, j) with ldc = M + pad
     const int64_t lda = (rc.a_k_contiguous ? K : M) + pad;
@@ -75,9 +76,9 @@ static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
     std::vector<char> work(per_thread * nth);
     std::vector<std::thread> threads;
     for (int ith = 1; ith < nth; ++ith) {
-        threads.emplace_back([&, ith] { cgml_gemm_f32(g, ith, nth, work.data() + per_thread * ith, per_thread); });
+        threads.emplace_back([&, ith] { cgml_gemm_f32(g, isa, ith, nth, work.data() + per_thread * ith, per_thread, tile); });
     }
-    cgml_gemm_f32(g, 0, nth, work.data(), per_thread);
+    cgml_gemm_f32(g, isa, 0, nth, work.data(), per_thread, tile);
     for (auto & t : threads) t.join();
 
     bool ok = true;
@@ -105,13 +106,13 @@ static void run_raw_case(const raw_case & rc, int nth, const char * isa) {
     }
     char what[200];
     snprintf(what, sizeof what, "gemm %s M=%lld N=%lld K=%lld a_k_contig=%d b_k_contig=%d pad=%lld nth=%d zeros=%g/%g/%g%s",
-             isa, (long long) M, (long long) N, (long long) K, rc.a_k_contiguous, rc.b_k_contiguous, (long long) pad, nth,
+             name, (long long) M, (long long) N, (long long) K, rc.a_k_contiguous, rc.b_k_contiguous, (long long) pad, nth,
              rc.a_zero_steps, rc.b_zero_steps, rc.zero_elements, rc.specials ? " inf/NaN" : "");
     oph::check(ok, what);
 }
 
 static void test_raw_gemm() {
-    const cgml_gemm_isa isas[] = {CGML_GEMM_SCALAR, CGML_GEMM_AVX2, CGML_GEMM_AVX512};
+    const cpu_isa isas[] = {CPU_ISA_SCALAR, CPU_ISA_AVX2, CPU_ISA_AVX512};
     const raw_case cases[] = {
         {1, 1, 1, true, true, 0},      {1, 1, 1, false, false, 1},   {7, 5, 3, true, true, 2},
         {33, 15, 17, true, true, 1},   {33, 15, 17, false, false, 0}, {31, 29, 300, true, false, 3},
@@ -129,22 +130,19 @@ static void test_raw_gemm() {
         {130, 100, 300, true, true, 1, 0.7, 0.0, 0.2, true}, {333, 77, 129, false, false, 2, 0.6, 0.2, 0.3},
         {784, 500, 64, false, false, 0, 0.5, 0.0, 0.4},    {70, 600, 260, true, false, 3, 0.5, 0.0, 0.5, true},
     };
-    for (cgml_gemm_isa isa : isas) {
-        if (!cgml_gemm_force_isa(isa)) {
-            printf("skipping the %s kernel: not supported by this CPU\n", cgml_gemm_isa_name(isa));
+    for (cpu_isa isa : isas) {
+        if (!cpu_isa_supported(isa)) {
+            printf("skipping the %s kernel: not supported by this CPU\n", cpu_isa_name(isa));
             continue;
         }
-        for (int tile = -1; tile < cgml_gemm_n_tiles(); ++tile) { // -1: chosen per shape
-            cgml_gemm_force_tile(tile);
+        for (int tile = -1; tile < cgml_gemm_n_tiles(isa); ++tile) { // -1: chosen per shape
             char name[64];
-            snprintf(name, sizeof name, "%s tile %d", cgml_gemm_isa_name(isa), tile);
+            snprintf(name, sizeof name, "%s tile %d", cpu_isa_name(isa), tile);
             for (const raw_case & rc : cases) {
-                for (int nth = 1; nth <= 3; ++nth) run_raw_case(rc, nth, name);
+                for (int nth = 1; nth <= 3; ++nth) run_raw_case(rc, nth, isa, tile, name);
             }
         }
-        cgml_gemm_force_tile(-1);
     }
-    cgml_gemm_force_isa(CGML_GEMM_AUTO);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,10 +260,11 @@ static void test_ops(const char * mode) {
 
 int main() {
     test_raw_gemm();
-    for (cgml_gemm_isa isa : {CGML_GEMM_AUTO, CGML_GEMM_REFERENCE, CGML_GEMM_SCALAR}) {
-        cgml_gemm_force_isa(isa);
-        test_ops(cgml_gemm_isa_name(isa));
+    // the widest instruction set, the reference loops, the portable GEMM
+    for (const oph::kernel_choice k : {oph::kernel_choice{false, cpu_isa_best()}, oph::kernel_choice{true, CPU_ISA_SCALAR},
+                                       oph::kernel_choice{false, CPU_ISA_SCALAR}}) {
+        oph::set_kernels(k);
+        test_ops(k.name());
     }
-    cgml_gemm_force_isa(CGML_GEMM_AUTO);
     return oph::finish();
 }

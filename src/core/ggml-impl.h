@@ -92,6 +92,19 @@ inline float   ggml_get_op_params_f32(const ggml_tensor * t, int i) { float f; m
 inline void    ggml_set_op_params_i32(ggml_tensor * t, int i, int32_t v) { t->op_params[i] = v; }
 inline void    ggml_set_op_params_f32(ggml_tensor * t, int i, float v) { memcpy(&t->op_params[i], &v, 4); }
 
+// An F32 or F16 element as float, and back.
+inline float ggml_load_float(const void * p, ggml_type type) {
+    return type == GGML_TYPE_F32 ? *(const float *) p : ggml_fp16_to_fp32(*(const ggml_fp16_t *) p);
+}
+
+inline void ggml_store_float(void * p, ggml_type type, float v) {
+    if (type == GGML_TYPE_F32) {
+        *(float *) p = v;
+    } else {
+        *(ggml_fp16_t *) p = ggml_fp32_to_fp16(v);
+    }
+}
+
 // Pointer to element (i0, i1, i2, i3) honouring strides.
 inline void * ggml_element_ptr(const ggml_tensor * t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
     return (char *) t->data + i0*t->nb[0] + i1*t->nb[1] + i2*t->nb[2] + i3*t->nb[3];
@@ -160,6 +173,9 @@ struct ggml_compute_params {
     // Waits until all nth threads reach it; for kernels with a phase every thread must finish first.
     void (*barrier)(void * barrier_ctx);
     void * barrier_ctx;
+    // The instruction set the kernel runs with, chosen by whoever runs it: for the CPU's kernels
+    // a cpu_isa (src/cpu/cpu-isa.h), which they follow rather than detect or look up one.
+    int    isa;
 };
 
 // One reverse-mode step for one node: rules call add() for each source that needs a gradient.
@@ -182,7 +198,7 @@ inline void ggml_split_rows(int64_t n, int ith, int nth, int64_t & i0, int64_t &
 
 typedef void   (*ggml_forward_fn)(const ggml_compute_params * params, ggml_tensor * dst);
 typedef void   (*ggml_backward_fn)(const ggml_backward_step & step);
-typedef size_t (*ggml_work_size_fn)(const ggml_tensor * dst, int n_threads);
+typedef size_t (*ggml_work_size_fn)(const ggml_tensor * dst, int n_threads, int isa); // isa: as in ggml_compute_params
 
 // What an operator is, independent of any backend: its names and its gradient rule.
 struct ggml_op_traits {

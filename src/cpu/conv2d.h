@@ -2,14 +2,16 @@
 
 // Direct 2-D convolution kernels with unit stride on the CPU, for F32 images whose rows are
 // contiguous. The conv_2d operators (src/cpu/kernels/conv_2d.cpp) use them for the forward pass, the
-// input gradient (a correlation with the flipped kernel) and the kernel gradient, and keep
-// their plain loops for everything else (and for tests, via cgml_gemm_force_isa).
+// input gradient (a correlation with the flipped kernel) and the kernel gradient, and run the
+// reference loops (src/reference/) for everything else.
 //
-// Usage, on each of nth threads (the operator splits the work and picks the kernels of the
-// instruction set in use, cgml_gemm_active_isa):
+// Usage, on each of nth threads (the operator splits the work and takes the kernels of the
+// instruction set in its compute params):
 //   cgml_conv_image in = {...}, out = {...};
 //   cgml_conv_taps taps = {KW, KH, dw, dh, pw, ph};
-//   cgml_conv2d_kernels_avx512.correlate(in, out, weights, taps, r0, r1);
+//   cgml_conv2d_kernels_for((cpu_isa) params->isa)->correlate(in, out, weights, taps, r0, r1);
+
+#include "cpu/cpu-isa.h"
 
 #include <cstdint>
 
@@ -58,3 +60,7 @@ extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx512;
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_avx2;
 // WebAssembly SIMD128 (conv2d-wasm-simd.cpp): the portable instruction set of wasm builds with -msimd128.
 extern const cgml_conv2d_kernels cgml_conv2d_kernels_wasm_simd;
+
+// The kernels of isa, or NULL where it has none (the portable instruction set outside WebAssembly,
+// or kernels the compiler could not build).
+const cgml_conv2d_kernels * cgml_conv2d_kernels_for(cpu_isa isa);

@@ -13,6 +13,7 @@ namespace {
 
 struct cpu_backend_context {
     int                             n_threads;
+    cpu_isa                         isa = cpu_isa_default(); // fixed per process (cpu/cpu-isa.h)
     std::unique_ptr<cpu_threadpool> pool;       // created once per backend, resized on request
     std::vector<uint8_t>            work;       // scratch for the kernels, grown as needed
     ggml_abort_callback             abort_callback = nullptr;
@@ -28,9 +29,9 @@ void cpu_backend_free(ggml_backend_t backend) {
 
 ggml_status cpu_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgraph) {
     cpu_backend_context * ctx = (cpu_backend_context *) backend->context;
-    const size_t wsize = ggml_cpu_graph_work_size(cgraph, ctx->n_threads);
+    const size_t wsize = ggml_cpu_graph_work_size(cgraph, ctx->n_threads, ctx->isa);
     if (ctx->work.size() < wsize) ctx->work.resize(wsize);
-    return ggml_cpu_graph_run(cgraph, *ctx->pool, ctx->n_threads, ctx->work.empty() ? nullptr : ctx->work.data(), wsize,
+    return ggml_cpu_graph_run(cgraph, *ctx->pool, ctx->n_threads, ctx->isa, ctx->work.empty() ? nullptr : ctx->work.data(), wsize,
                               ctx->abort_callback, ctx->abort_callback_data);
 }
 

@@ -14,15 +14,16 @@ ggml_cplan ggml_graph_plan(const ggml_cgraph * cgraph, int n_threads, ggml_threa
     ggml_cplan plan;
     memset(&plan, 0, sizeof(plan));
     plan.n_threads = n_threads;
-    plan.work_size = ggml_cpu_graph_work_size(cgraph, n_threads);
+    plan.work_size = ggml_cpu_graph_work_size(cgraph, n_threads, cpu_isa_default());
     return plan;
 }
 
 ggml_status ggml_graph_compute(ggml_cgraph * cgraph, ggml_cplan * cplan) {
     GGML_ASSERT(cplan && cplan->n_threads > 0);
     GGML_ASSERT((cplan->work_size == 0 || cplan->work_data) && "ggml_graph_compute: cplan->work_data not allocated");
-    GGML_ASSERT(cplan->work_size >= ggml_cpu_graph_work_size(cgraph, cplan->n_threads) && "cplan->work_size too small for this graph");
-    return ggml_cpu_graph_run_shared(cgraph, cplan->n_threads, cplan->work_data, cplan->work_size,
+    const cpu_isa isa = cpu_isa_default();
+    GGML_ASSERT(cplan->work_size >= ggml_cpu_graph_work_size(cgraph, cplan->n_threads, isa) && "cplan->work_size too small for this graph");
+    return ggml_cpu_graph_run_shared(cgraph, cplan->n_threads, isa, cplan->work_data, cplan->work_size,
                                      cplan->abort_callback, cplan->abort_callback_data);
 }
 

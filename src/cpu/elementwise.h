@@ -1,8 +1,7 @@
 #pragma once
 
 // Helpers shared by the CPU's element-wise kernels (binary, unary, math, copy, reduce, ...):
-// splitting rows between threads, reading and writing F32/F16 elements, mapping a function over
-// a tensor honouring strides.
+// walking rows, mapping a function over a tensor honouring strides.
 //
 // Usage inside a kernel:
 //   ggml_map_unary(params, dst, dst->src[0], [](float x) { return x * x; });
@@ -11,18 +10,6 @@
 
 #include <algorithm>
 #include <vector>
-
-inline float ggml_load_float(const void * p, ggml_type type) {
-    return type == GGML_TYPE_F32 ? *(const float *) p : ggml_fp16_to_fp32(*(const ggml_fp16_t *) p);
-}
-
-inline void ggml_store_float(void * p, ggml_type type, float v) {
-    if (type == GGML_TYPE_F32) {
-        *(float *) p = v;
-    } else {
-        *(ggml_fp16_t *) p = ggml_fp32_to_fp16(v);
-    }
-}
 
 // Row ir of a tensor with dims 1..3 flattened: the indices (i1, i2, i3).
 inline void ggml_row_index(const ggml_tensor * t, int64_t ir, int64_t & i1, int64_t & i2, int64_t & i3) {

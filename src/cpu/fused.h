@@ -5,7 +5,7 @@
 // (src/cpu/fusions.cpp) is matched against a graph once per run by the backend-neutral matcher
 // of core/fusion.h; the functions here are each pattern's extra conditions and its kernel.
 //
-//   ggml_cpu_fusion_plan(graph, plan);   // plan[i]: index into ggml_cpu_fusions(), or -1
+//   ggml_cpu_fusion_plan(graph, isa, plan);   // plan[i]: index into ggml_cpu_fusions(), or -1
 
 #include "core/ggml-impl.h"
 
@@ -27,7 +27,10 @@ void ggml_add_relu_forward(const ggml_compute_params * params, ggml_tensor * add
 // one before. Unlike the pairs above, only the ReLU's result is computed: the fusion applies only
 // where no other node of the whole graph reads the three intermediate results and none is flagged
 // as an output (an evaluation graph; training graphs read them for the gradients).
-bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i);
+// isa: the instruction set the graph runs with (cpu/cpu-isa.h).
+bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i, int isa);
+// Whether isa has the fused kernel.
+bool ggml_conv_pool_bias_relu_available(int isa);
 // The conditions of that run besides the op sequence, the chaining and the unread intermediates
 // (which the matcher checks): nodes are the conv, pool, add and relu.
 bool ggml_conv_pool_bias_relu_accept(ggml_tensor * const * nodes);
@@ -44,6 +47,7 @@ void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_t
 
 struct cpu_fusion {
     ggml_fusion_pattern pattern;
+    bool (*available)(int isa); // whether the instruction set has the kernel; NULL: all have
     // computes the run (first .. last node), this thread's share
     void (*run)(const ggml_compute_params * params, ggml_tensor * first, ggml_tensor * last);
 };
@@ -51,6 +55,7 @@ struct cpu_fusion {
 // The CPU's fusions, in the order they are tried.
 const cpu_fusion * ggml_cpu_fusions(int * n);
 
-// plan[i]: the index of the CPU fusion whose run starts at node i, or -1 (see ggml_fusion_plan).
-void ggml_cpu_fusion_plan(const ggml_cgraph * graph, std::vector<int> & plan);
+// plan[i]: the index of the CPU fusion whose run starts at node i, or -1 (see ggml_fusion_plan),
+// among the fusions available with isa.
+void ggml_cpu_fusion_plan(const ggml_cgraph * graph, int isa, std::vector<int> & plan);
 

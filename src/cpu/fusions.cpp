@@ -1,7 +1,9 @@
 // The CPU's table of fused runs: for each, the op sequence the matcher looks for, whether the
-// intermediate results must be unread elsewhere, the extra conditions and the kernel. Adding a
+// intermediate results must be unread elsewhere, the extra conditions, the instruction sets that
+// have its kernel and the kernel. Adding a
 // fusion is one entry here plus its kernel.
 
+#include "cpu/cpu-isa.h"
 #include "cpu/fused.h"
 
 namespace {
@@ -15,18 +17,34 @@ const ggml_fusion_op ADD_RELU_OPS[] = {{GGML_OP_ADD, -1}, {GGML_OP_UNARY, GGML_U
 // The convolution's, the pool's and the sum's values are never computed: nothing else may read
 // them (evaluation graphs). The bias ADD and its ReLU both write their results.
 const cpu_fusion CPU_FUSIONS[] = {
-    {{CONV_POOL_BIAS_RELU_OPS, 4, true, ggml_conv_pool_bias_relu_accept}, ggml_conv_pool_bias_relu_forward},
-    {{ADD_RELU_OPS, 2, false, add_relu_accept}, ggml_add_relu_forward},
+    {{CONV_POOL_BIAS_RELU_OPS, 4, true, ggml_conv_pool_bias_relu_accept}, ggml_conv_pool_bias_relu_available,
+     ggml_conv_pool_bias_relu_forward},
+    {{ADD_RELU_OPS, 2, false, add_relu_accept}, nullptr, ggml_add_relu_forward},
 };
 constexpr int N_CPU_FUSIONS = sizeof(CPU_FUSIONS) / sizeof(CPU_FUSIONS[0]);
 
-const ggml_fusion_pattern * patterns() {
-    static const auto table = [] {
-        std::vector<ggml_fusion_pattern> p;
-        for (const cpu_fusion & f : CPU_FUSIONS) p.push_back(f.pattern);
-        return p;
+// The patterns of the fusions available with isa, and each one's index in CPU_FUSIONS; built
+// once per instruction set.
+struct isa_patterns {
+    std::vector<ggml_fusion_pattern> patterns;
+    std::vector<int>                 fusion;
+};
+
+const isa_patterns & patterns_for(int isa) {
+    static const auto tables = [] {
+        std::vector<isa_patterns> t;
+        for (cpu_isa i : CPU_ISAS) {
+            isa_patterns p;
+            for (int f = 0; f < N_CPU_FUSIONS; ++f) {
+                if (CPU_FUSIONS[f].available && !CPU_FUSIONS[f].available(i)) continue;
+                p.patterns.push_back(CPU_FUSIONS[f].pattern);
+                p.fusion.push_back(f);
+            }
+            t.push_back(p);
+        }
+        return t;
     }();
-    return table.data();
+    return tables[isa];
 }
 
 } // namespace
@@ -36,12 +54,16 @@ const cpu_fusion * ggml_cpu_fusions(int * n) {
     return CPU_FUSIONS;
 }
 
-void ggml_cpu_fusion_plan(const ggml_cgraph * graph, std::vector<int> & plan) {
-    ggml_fusion_plan(graph, patterns(), N_CPU_FUSIONS, plan);
+void ggml_cpu_fusion_plan(const ggml_cgraph * graph, int isa, std::vector<int> & plan) {
+    const isa_patterns & p = patterns_for(isa);
+    ggml_fusion_plan(graph, p.patterns.data(), (int) p.patterns.size(), plan);
+    for (int & entry : plan) {
+        if (entry >= 0) entry = p.fusion[entry];
+    }
 }
 
-bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i) {
-    if (i < 0 || i >= graph->n_nodes) return false;
+bool ggml_conv_pool_bias_relu_fusable(const ggml_cgraph * graph, int i, int isa) {
+    if (i < 0 || i >= graph->n_nodes || !ggml_conv_pool_bias_relu_available(isa)) return false;
     ggml_use_counts uses(graph);
     return ggml_fusion_matches(graph, i, CPU_FUSIONS[0].pattern, uses);
 }

@@ -1,12 +1,11 @@
-// GEMM front end: picks the instruction set at run time and, per shape, the register tile (or
-// the dot-product path for products with very few rows), splits C between threads and runs the
-// blocked kernel on each thread's block. Also holds the portable kernel.
+// GEMM front end: takes the kernels of the instruction set it is given, picks per shape the
+// register tile (or the dot-product path for products with very few rows), splits C between
+// threads and runs the blocked kernel on each thread's block. Also holds the portable kernel.
 
 #include "cpu/gemm.h"
 #include "cpu/gemm-blocked.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -38,56 +37,7 @@ static const cgml_gemm_kernel scalar_tiles[] = {gemm_describe<scalar_kernel>(1.0
 const cgml_gemm_kernel_set cgml_gemm_kernels_scalar = {scalar_tiles, 1};
 
 // ---------------------------------------------------------------------------------------------
-// instruction set selection
-
-static bool cpu_has(cgml_gemm_isa isa) {
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-    switch (isa) {
-        case CGML_GEMM_AVX512:
-            // the file is compiled with BW, DQ and VL too, and the compiler uses them (mask moves)
-            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && cgml_gemm_kernels_avx512.n > 0;
-        case CGML_GEMM_AVX2:
-            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cgml_gemm_kernels_avx2.n > 0;
-        default: return true;
-    }
-#else
-    return isa != CGML_GEMM_AVX512 && isa != CGML_GEMM_AVX2;
-#endif
-}
-
-static cgml_gemm_isa best_isa() {
-    if (cpu_has(CGML_GEMM_AVX512)) return CGML_GEMM_AVX512;
-    if (cpu_has(CGML_GEMM_AVX2)) return CGML_GEMM_AVX2;
-    return CGML_GEMM_SCALAR;
-}
-
-static std::atomic<int> g_forced_isa{CGML_GEMM_AUTO};
-
-bool cgml_gemm_isa_supported(cgml_gemm_isa isa) { return isa == CGML_GEMM_AUTO || cpu_has(isa); }
-
-const char * cgml_gemm_isa_name(cgml_gemm_isa isa) {
-    switch (isa) {
-        case CGML_GEMM_AUTO:      return "auto";
-        case CGML_GEMM_REFERENCE: return "reference";
-        case CGML_GEMM_SCALAR:    return "scalar";
-        case CGML_GEMM_AVX2:      return "avx2";
-        case CGML_GEMM_AVX512:    return "avx512";
-    }
-    return "?";
-}
-
-bool cgml_gemm_force_isa(cgml_gemm_isa isa) {
-    if (!cgml_gemm_isa_supported(isa)) return false;
-    g_forced_isa.store(isa);
-    return true;
-}
-
-cgml_gemm_isa cgml_gemm_active_isa() {
-    static const cgml_gemm_isa best = best_isa();
-    const cgml_gemm_isa forced = (cgml_gemm_isa) g_forced_isa.load(std::memory_order_relaxed);
-    return forced == CGML_GEMM_AUTO ? best : forced;
-}
+// the kernels of an instruction set
 
 // WebAssembly builds with SIMD: the portable instruction set runs the SIMD128 kernels
 // (gemm-wasm-simd.cpp); there is nothing to choose at run time.
@@ -99,11 +49,11 @@ static const cgml_gemm_kernel_set & portable_kernels() {
 #endif
 }
 
-static const cgml_gemm_kernel_set & active_kernels() {
-    switch (cgml_gemm_active_isa()) {
-        case CGML_GEMM_AVX512: return cgml_gemm_kernels_avx512;
-        case CGML_GEMM_AVX2:   return cgml_gemm_kernels_avx2;
-        default:               return portable_kernels();
+static const cgml_gemm_kernel_set & kernels_of(cpu_isa isa) {
+    switch (isa) {
+        case CPU_ISA_AVX512: return cgml_gemm_kernels_avx512;
+        case CPU_ISA_AVX2:   return cgml_gemm_kernels_avx2;
+        default:             return portable_kernels();
     }
 }
 
@@ -164,23 +114,14 @@ static void choose_grid(const cgml_gemm_kernel & kern, int64_t M, int64_t N, int
     }
 }
 
-static std::atomic<int> g_forced_tile{-1};
-
-int cgml_gemm_n_tiles() { return active_kernels().n; }
-
-bool cgml_gemm_force_tile(int index) {
-    if (index >= cgml_gemm_n_tiles()) return false;
-    g_forced_tile.store(index < 0 ? -1 : index);
-    return true;
-}
+int cgml_gemm_n_tiles(cpu_isa isa) { return kernels_of(isa).n; }
 
 // The tile that wastes least on this shape: the padded area of C, divided by the tile's speed.
 // When B is mostly zeros, narrow panels of B have more zero steps to skip: a share of steps that
 // grows about as the square root of the panel's width on images.
-static const cgml_gemm_kernel & choose_kernel(int64_t M, int64_t N, bool sparse_b) {
-    const cgml_gemm_kernel_set & set = active_kernels();
-    const int forced = g_forced_tile.load(std::memory_order_relaxed);
-    if (forced >= 0 && forced < set.n) return set.kernels[forced];
+// A tile index given by the caller (tests) is used as it is.
+static const cgml_gemm_kernel & choose_kernel(const cgml_gemm_kernel_set & set, int64_t M, int64_t N, bool sparse_b, int tile) {
+    if (tile >= 0 && tile < set.n) return set.kernels[tile];
     int    best = 0;
     double best_cost = 0;
     for (int i = 0; i < set.n; ++i) {
@@ -218,9 +159,8 @@ static double zero_step_share(const float * p, int64_t rows, int64_t cols, int64
 // so when A has more (images in a weight gradient) the product is computed as Cᵀ = BᵀAᵀ.
 // Operands without zero steps skip the search: scanning the panels would cost 4 to 6 %.
 // Every thread samples the same elements, so all decide alike.
-static cgml_gemm_args orient_for_zeros(const cgml_gemm_args & g, bool & sparse_b) {
+static cgml_gemm_args orient_for_zeros(const cgml_gemm_args & g, const cgml_gemm_kernel_set & set, bool & sparse_b) {
     sparse_b = false;
-    const cgml_gemm_kernel_set & set = active_kernels();
     // below a million multiply-adds the sampling would cost more than skipping saves
     if (set.n == 0 || !set.kernels[0].skips_zeros || g.K <= 0 || (double) g.M * g.N * g.K < 1e6) return g;
     const double za = zero_step_share(g.A, g.M, g.K, g.a_si, g.a_sk);
@@ -271,19 +211,19 @@ static void blocked(const cgml_gemm_args & g, const cgml_gemm_kernel & kern, int
     kern.block(g, m0, m1, n0, n1, pa, pb, steps);
 }
 
-void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize) {
+void cgml_gemm_f32(const cgml_gemm_args & g, cpu_isa isa, int ith, int nth, void * wdata, size_t wsize, int tile) {
     if (g.M <= 0 || g.N <= 0) return;
 
     // a few rows, both operands along k: dot products beat a mostly empty tile and packing
-    if (g.M <= 16 && g.K > 0 && g.a_sk == 1 && g.b_sk == 1 && cgml_gemm_active_isa() == CGML_GEMM_AVX512 &&
-        g_forced_tile.load(std::memory_order_relaxed) < 0 && cgml_gemm_small_m_avx512) {
+    if (g.M <= 16 && g.K > 0 && g.a_sk == 1 && g.b_sk == 1 && isa == CPU_ISA_AVX512 && tile < 0 && cgml_gemm_small_m_avx512) {
         int64_t n0, n1;
         split_units(g.N, nth, ith, n0, n1);
         if (n0 < n1) cgml_gemm_small_m_avx512(g, n0, n1);
         return;
     }
     bool sparse_b;
-    const cgml_gemm_args     t    = orient_for_zeros(g, sparse_b);
-    const cgml_gemm_kernel & kern = choose_kernel(t.M, t.N, sparse_b);
+    const cgml_gemm_kernel_set & set  = kernels_of(isa);
+    const cgml_gemm_args         t    = orient_for_zeros(g, set, sparse_b);
+    const cgml_gemm_kernel &     kern = choose_kernel(set, t.M, t.N, sparse_b, tile);
     blocked(t, kern, ith, nth, wdata, wsize);
 }

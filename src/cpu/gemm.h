@@ -7,7 +7,7 @@
 // blocks of C):
 //   cgml_gemm_args g = {M, N, K, A, a_si, a_sk, B, b_sk, b_sj, C, ldc};
 //   size_t per_thread = cgml_gemm_thread_work_size(M, N, K);
-//   cgml_gemm_f32(g, ith, nth, (char *) wdata + ith * per_thread, per_thread);
+//   cgml_gemm_f32(g, params->isa, ith, nth, (char *) wdata + ith * per_thread, per_thread);
 //
 // Element (i, k) of A is A[i*a_si + k*a_sk], element (k, j) of B is B[k*b_sk + j*b_sj] and
 // element (i, j) of C is C[i + j*ldc] (strides in floats; transposed operands are handled
@@ -17,8 +17,10 @@
 // (see gemm_steps in gemm-blocked.h); when A is the operand with more zero steps, the product is
 // computed as Cᵀ = BᵀAᵀ so that they fall in the narrow panels of B, where they are found.
 //
-// The kernel (AVX-512, AVX2+FMA or portable) is chosen at run time from the CPU's features;
-// tests and benchmarks may force one with cgml_gemm_force_isa.
+// The caller names the instruction set (cpu/cpu-isa.h): the kernels of the CPU backend pass the
+// one in their compute params; tests and benchmarks pass each in turn.
+
+#include "cpu/cpu-isa.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -34,32 +36,17 @@ struct cgml_gemm_args {
     bool scan_zeros = false;
 };
 
-enum cgml_gemm_isa {
-    CGML_GEMM_AUTO,      // the widest supported
-    CGML_GEMM_REFERENCE, // operators use their plain reference loops instead of the blocked GEMM
-    CGML_GEMM_SCALAR,    // blocked, portable C++
-    CGML_GEMM_AVX2,      // blocked, AVX2 + FMA
-    CGML_GEMM_AVX512,    // blocked, AVX-512F
-};
-
-bool          cgml_gemm_isa_supported(cgml_gemm_isa isa);
-const char *  cgml_gemm_isa_name(cgml_gemm_isa isa);
-// Returns false (and changes nothing) if the CPU lacks the instruction set.
-bool          cgml_gemm_force_isa(cgml_gemm_isa isa);
-// The instruction set in use (never AUTO).
-cgml_gemm_isa cgml_gemm_active_isa();
-
-// The register tiles the active instruction set offers (chosen per shape), and forcing one of
-// them (index < n; -1 chooses per shape again) so that tests reach every tile.
-int  cgml_gemm_n_tiles();
-bool cgml_gemm_force_tile(int index);
+// The register tiles isa offers (chosen per shape); tests pass each index to cgml_gemm_f32.
+int cgml_gemm_n_tiles(cpu_isa isa);
 
 // Scratch bytes one thread needs for packing (valid for every instruction set).
 size_t cgml_gemm_thread_work_size(int64_t M, int64_t N, int64_t K);
 
-// Computes thread ith's share of C. wdata: cgml_gemm_thread_work_size bytes private to this
-// thread (NULL or too small: a thread-local buffer is used instead).
-void cgml_gemm_f32(const cgml_gemm_args & g, int ith, int nth, void * wdata, size_t wsize);
+// Computes thread ith's share of C with the kernels of isa (one cpu_isa_supported holds for).
+// wdata: cgml_gemm_thread_work_size bytes private to this thread (NULL or too small: a
+// thread-local buffer is used instead). tile: the register tile (< cgml_gemm_n_tiles(isa)) for
+// tests that reach every tile; -1 chooses one per shape, as the kernels do.
+void cgml_gemm_f32(const cgml_gemm_args & g, cpu_isa isa, int ith, int nth, void * wdata, size_t wsize, int tile = -1);
 
 // ---------------------------------------------------------------------------------------------
 // internal: per-instruction-set blocked kernels (gemm-avx512.cpp, gemm-avx2.cpp, gemm-wasm-simd.cpp,

@@ -20,14 +20,14 @@ static const cpu_kernel * kernel_for(const ggml_tensor * node) {
     return k;
 }
 
-size_t ggml_cpu_graph_work_size(const ggml_cgraph * graph, int n_threads) {
+size_t ggml_cpu_graph_work_size(const ggml_cgraph * graph, int n_threads, cpu_isa isa) {
     size_t max_size = 0;
     for (int i = 0; i < graph->n_nodes; ++i) {
         const ggml_tensor * node = graph->nodes[i];
         if (!node_is_computed(node)) continue;
         const cpu_kernel * kernel = kernel_for(node);
         if (!kernel->work_size) continue;
-        const size_t size = kernel->work_size(node, kernel->parallel ? n_threads : 1);
+        const size_t size = kernel->work_size(node, kernel->parallel ? n_threads : 1, isa);
         if (size > max_size) max_size = size;
     }
     return max_size;
@@ -38,6 +38,7 @@ namespace {
 struct graph_job {
     ggml_cgraph *       graph;
     cpu_threadpool *    pool;
+    cpu_isa             isa;
     void *              wdata;
     size_t              wsize;
     ggml_abort_callback abort_callback;
@@ -130,11 +131,11 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
         ran_any = true;
         if (split) {
             if (stopped) continue;
-            ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx};
+            ggml_compute_params params = {ith, nth, job->wdata, job->wsize, pool_barrier, &bctx, job->isa};
             run_node(&params, job, kernel, first);
         } else if (ith == 0) {
             if (aborted) continue;
-            ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr};
+            ggml_compute_params params = {0, 1, job->wdata, job->wsize, no_barrier, nullptr, job->isa};
             run_node(&params, job, kernel, first);
         }
         if (ith == 0 && !aborted && job->abort_callback && job->abort_callback(job->abort_callback_data)) {
@@ -164,7 +165,7 @@ void check_allocated(const ggml_cgraph * graph) {
 
 } // namespace
 
-ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int nth, void * wdata, size_t wsize,
+ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int nth, cpu_isa isa, void * wdata, size_t wsize,
                                ggml_abort_callback abort_callback, void * abort_callback_data) {
     check_allocated(graph);
     if (nth > pool.n_threads()) nth = pool.n_threads();
@@ -172,23 +173,24 @@ ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int n
     graph_job job;
     job.graph = graph;
     job.pool = &pool;
+    job.isa = isa;
     job.wdata = wdata;
     job.wsize = wsize;
     job.abort_callback = abort_callback;
     job.abort_callback_data = abort_callback_data;
     int n_fusions = 0;
     job.fusions = ggml_cpu_fusions(&n_fusions);
-    ggml_cpu_fusion_plan(graph, job.plan);
+    ggml_cpu_fusion_plan(graph, isa, job.plan);
     pool.run(nth, run_graph_on_thread, &job);
     return job.aborted.load() ? GGML_STATUS_ABORTED : GGML_STATUS_SUCCESS;
 }
 
-ggml_status ggml_cpu_graph_run_shared(ggml_cgraph * graph, int nth, void * wdata, size_t wsize,
+ggml_status ggml_cpu_graph_run_shared(ggml_cgraph * graph, int nth, cpu_isa isa, void * wdata, size_t wsize,
                                       ggml_abort_callback abort_callback, void * abort_callback_data) {
     static std::mutex mutex;
     static std::unique_ptr<cpu_threadpool> pool; // replaced only when the thread count changes
     std::lock_guard<std::mutex> lock(mutex);
     if (nth < 1) nth = 1;
     if (!pool || pool->n_threads() != nth) pool.reset(new cpu_threadpool(nth));
-    return ggml_cpu_graph_run(graph, *pool, nth, wdata, wsize, abort_callback, abort_callback_data);
+    return ggml_cpu_graph_run(graph, *pool, nth, isa, wdata, wsize, abort_callback, abort_callback_data);
 }

@@ -5,13 +5,14 @@
 // executor, ggml_graph_plan and the device's supports_op all read this one table.
 //
 //   const cpu_kernel * k = ggml_cpu_kernel_of(node->op);
-//   if (k && ggml_cpu_kernel_supports(k, node)) k->run(&params, node);
+//   if (k && ggml_cpu_kernel_supports(k, node)) k->run(&params, node);   // params.isa: cpu/cpu-isa.h
 
 #include "core/ggml-impl.h"
 
 struct cpu_kernel {
     ggml_forward_fn   run;        // computes this thread's share of dst
-    ggml_work_size_fn work_size;  // scratch bytes shared by the node's threads; NULL: none
+    ggml_work_size_fn work_size;  // scratch bytes shared by the node's threads (for n threads and
+                                  // an instruction set); NULL: none
     bool              parallel;   // run splits its work by (ith, nth)
     bool (*supports)(const ggml_tensor * node); // NULL: every node its op's constructor builds
 };

@@ -4,6 +4,7 @@
 
 #include "core/ggml-impl.h"
 #include "cpu/kernel-table.h"
+#include "reference/reference-kernels.h"
 
 #include <cmath>
 #include <condition_variable>
@@ -69,18 +70,25 @@ const ggml_tensor * base_of(const ggml_tensor * t) { return t->view_src ? t->vie
 
 } // namespace
 
+static kernel_choice g_kernels = {false, cpu_isa_best()};
+
+void set_kernels(const kernel_choice & k) { g_kernels = k; }
+kernel_choice kernels() { return g_kernels; }
+
 static void run_node(ggml_tensor * node, int n_threads) {
     if (ggml_node_computes_nothing(node)) return;
     const cpu_kernel * kernel = ggml_cpu_kernel_of(node->op);
-    const int nth = kernel->parallel ? n_threads : 1;
-    const size_t wsize = kernel->work_size ? kernel->work_size(node, nth) : 0;
+    const ggml_forward_fn reference = g_kernels.reference ? ggml_reference_kernel_of(node->op) : nullptr;
+    const int isa = g_kernels.reference ? CPU_ISA_SCALAR : g_kernels.isa;
+    const int nth = reference || kernel->parallel ? n_threads : 1;
+    const size_t wsize = !reference && kernel->work_size ? kernel->work_size(node, nth, isa) : 0;
     std::vector<char> work(wsize + 64);
     void * wdata = (void *) (((uintptr_t) work.data() + 63) & ~(uintptr_t) 63);
 
     barrier bar(nth);
     auto body = [&](int ith) {
-        ggml_compute_params params = {ith, nth, wsize ? wdata : nullptr, wsize, &barrier::wait, &bar};
-        kernel->run(&params, node);
+        ggml_compute_params params = {ith, nth, wsize ? wdata : nullptr, wsize, &barrier::wait, &bar, isa};
+        (reference ? reference : kernel->run)(&params, node);
     };
     if (nth == 1) {
         body(0);

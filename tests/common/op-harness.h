@@ -1,7 +1,7 @@
 #pragma once
 
-// Shared helpers for operator tests: a small graph executor that calls the ops' reference
-// kernels directly (no backend involved), random fills, comparison against double-precision
+// Shared helpers for operator tests: a small graph executor that calls the CPU's kernels (or the
+// reference kernels of src/reference/) directly, no backend involved, random fills, comparison against double-precision
 // references and a central finite-difference gradient checker.
 //
 // Usage:
@@ -14,6 +14,7 @@
 //   ...
 //   return oph::finish();                                   // prints "N passed, M failed"
 
+#include "cpu/cpu-isa.h"
 #include "ggml.h"
 
 #include <cstdint>
@@ -24,6 +25,17 @@ namespace oph {
 
 // A context that owns the data of every tensor it creates (no_alloc = false).
 ggml_context * new_context(size_t mem_bytes = 64u * 1024 * 1024);
+
+// The kernels run_graph calls: the CPU's with instruction set isa (at first cpu_isa_best()), or
+// with reference set, the reference kernels (src/reference/) for the ops that have one and the
+// CPU's portable kernels for the rest. isa must be supported (cpu_isa_supported).
+struct kernel_choice {
+    bool        reference;
+    cpu_isa     isa;
+    const char * name() const { return reference ? "reference" : cpu_isa_name(isa); }
+};
+void          set_kernels(const kernel_choice & k);
+kernel_choice kernels();
 
 // Runs every node of the graph in order on n_threads threads (kernels that are not parallel
 // run on one thread). Nodes without a forward kernel (views) are skipped.

@@ -14,23 +14,38 @@
 //
 // op_params of all three: [0] s0, [1] s1, [2] p0, [3] p1, [4] d0, [5] d1 (int32).
 //
-// The reference kernels below are plain loops for any strides, paddings and dilations. With unit
-// strides and F32 rows the vector kernels of src/cpu/conv2d-kernels.h (AVX-512 or AVX2, as the
-// matrix products choose) run instead: the input gradient is then the correlation of dY with the
-// flipped kernel, the same kernel as the forward pass.
+// With unit strides and F32 rows the vector kernels of src/cpu/conv2d-kernels.h for the
+// instruction set in the compute params run: the input gradient is then the correlation of dY
+// with the flipped kernel, the same kernel as the forward pass. Otherwise (and for instruction
+// sets without vector convolution kernels) the reference loops of src/reference/ run, which take
+// any strides, paddings and dilations.
 
 #include "core/ggml-impl.h"
 #include "cpu/conv2d.h"
 #include "cpu/elementwise.h"
 #include "cpu/fused.h"
-#include "cpu/gemm.h"
 #include "cpu/kernel-table.h"
 #include "ops/conv_2d-params.h"
+#include "reference/reference-kernels.h"
 
 #include <algorithm>
 
-namespace {
+const cgml_conv2d_kernels * cgml_conv2d_kernels_for(cpu_isa isa) {
+    const cgml_conv2d_kernels * k = nullptr;
+    switch (isa) {
+        case CPU_ISA_AVX512: k = &cgml_conv2d_kernels_avx512; break;
+        case CPU_ISA_AVX2:   k = &cgml_conv2d_kernels_avx2; break;
+        case CPU_ISA_SCALAR:
+#if defined(__wasm_simd128__)
+            // WebAssembly builds with SIMD: the portable instruction set has vector kernels too
+            k = &cgml_conv2d_kernels_wasm_simd;
+#endif
+            break;
+    }
+    return k && k->correlate ? k : nullptr;
+}
 
+namespace {
 
 // Element (i0, i1, i2, i3) of a float tensor, as float.
 inline float at(const ggml_tensor * t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
@@ -40,20 +55,8 @@ inline float at(const ggml_tensor * t, int64_t i0, int64_t i1, int64_t i2, int64
 // ---------------------------------------------------------------------------------------------
 // the fast path's plumbing
 
-// The vector kernels of the instruction set in use, or NULL for the reference loops.
-const cgml_conv2d_kernels * fast_kernels() {
-    const cgml_conv2d_kernels * k = nullptr;
-    switch (cgml_gemm_active_isa()) {
-        case CGML_GEMM_AVX512: k = &cgml_conv2d_kernels_avx512; break;
-        case CGML_GEMM_AVX2:   k = &cgml_conv2d_kernels_avx2; break;
-        default: break;
-    }
-#if defined(__wasm_simd128__)
-    // WebAssembly builds with SIMD: the portable instruction set has vector kernels too
-    if (cgml_gemm_active_isa() == CGML_GEMM_SCALAR) k = &cgml_conv2d_kernels_wasm_simd;
-#endif
-    return k && k->correlate ? k : nullptr;
-}
+// The vector kernels of the instruction set the kernel runs with.
+const cgml_conv2d_kernels * fast_kernels(const ggml_compute_params * params) { return cgml_conv2d_kernels_for((cpu_isa) params->isa); }
 
 bool rows_contiguous_f32(const ggml_tensor * t) {
     if (t->type != GGML_TYPE_F32 || t->nb[0] != sizeof(float)) return false;
@@ -61,11 +64,14 @@ bool rows_contiguous_f32(const ggml_tensor * t) {
     return true;
 }
 
-bool fast_path_applies(const ggml_tensor * dst) {
+// Whether the vector kernels can compute dst (whichever instruction set they are built for).
+bool fast_path_layout(const ggml_tensor * dst) {
     const conv_params c = params_of(dst);
-    return fast_kernels() && c.s0 == 1 && c.s1 == 1 && rows_contiguous_f32(dst) && rows_contiguous_f32(dst->src[1]) &&
+    return c.s0 == 1 && c.s1 == 1 && rows_contiguous_f32(dst) && rows_contiguous_f32(dst->src[1]) &&
            ggml_is_float_type(dst->src[0]->type) && (dst->op != GGML_OP_CONV_2D_BACK_KERNEL || rows_contiguous_f32(dst->src[0]));
 }
+
+bool fast_path_applies(const ggml_tensor * dst, int isa) { return cgml_conv2d_kernels_for((cpu_isa) isa) && fast_path_layout(dst); }
 
 cgml_conv_image image_of(const ggml_tensor * t) {
     return {(float *) t->data, t->ne[0], t->ne[1], t->ne[2], t->ne[3], (int64_t) (t->nb[1] / sizeof(float)),
@@ -98,12 +104,12 @@ void correlate_with_kernel(const ggml_compute_params * params, ggml_tensor * dst
     const float * w = packed_kernel(params, kernel, flip);
     int64_t r0, r1;
     ggml_split_rows(dst->ne[1] * dst->ne[3], params->ith, params->nth, r0, r1);
-    fast_kernels()->correlate(image_of(src), image_of(dst), w, taps, r0, r1);
+    fast_kernels(params)->correlate(image_of(src), image_of(dst), w, taps, r0, r1);
 }
 
-size_t packed_kernel_size(const ggml_tensor * dst, int) {
+size_t packed_kernel_size(const ggml_tensor * dst, int, int isa) {
     const ggml_tensor * kernel = dst->src[0];
-    return fast_path_applies(dst) ? (size_t) ggml_nelements(kernel) * sizeof(float) : 0;
+    return fast_path_applies(dst, isa) ? (size_t) ggml_nelements(kernel) * sizeof(float) : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,31 +119,11 @@ void conv_2d_forward(const ggml_compute_params * params, ggml_tensor * dst) {
     const ggml_tensor * kernel = dst->src[0];
     const ggml_tensor * x = dst->src[1];
     const conv_params c = params_of(dst);
-    if (fast_path_applies(dst)) {
+    if (fast_path_applies(dst, params->isa)) {
         correlate_with_kernel(params, dst, kernel, x, {kernel->ne[0], kernel->ne[1], c.d0, c.d1, c.p0, c.p1}, false);
         return;
     }
-    const conv_shape sh = shape_of(kernel->ne, x->ne, c);
-    int64_t r0, r1;
-    ggml_split_rows(sh.N * sh.OC * sh.OH, params->ith, params->nth, r0, r1);
-    for (int64_t r = r0; r < r1; ++r) {
-        const int64_t oh = r % sh.OH, oc = (r / sh.OH) % sh.OC, n = r / (sh.OH * sh.OC);
-        float * out = (float *) ggml_element_ptr(dst, 0, oh, oc, n);
-        for (int64_t ow = 0; ow < sh.OW; ++ow) out[ow] = 0.0f;
-        for (int64_t ic = 0; ic < sh.IC; ++ic) {
-            for (int64_t kh = 0; kh < sh.KH; ++kh) {
-                const int64_t ih = oh * c.s1 + kh * c.d1 - c.p1;
-                if (ih < 0 || ih >= sh.IH) continue;
-                for (int64_t kw = 0; kw < sh.KW; ++kw) {
-                    const float w = at(kernel, kw, kh, ic, oc);
-                    for (int64_t ow = 0; ow < sh.OW; ++ow) {
-                        const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0;
-                        if (iw >= 0 && iw < sh.IW) out[ow] += w * at(x, iw, ih, ic, n);
-                    }
-                }
-            }
-        }
-    }
+    ggml_reference_conv_2d(params, dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,35 +133,14 @@ void conv_2d_back_input_forward(const ggml_compute_params * params, ggml_tensor 
     const ggml_tensor * kernel = dst->src[0];
     const ggml_tensor * grad = dst->src[1];
     const conv_params c = params_of(dst);
-    if (fast_path_applies(dst)) {
+    if (fast_path_applies(dst, params->isa)) {
         // dX[iw] = sum of K[kw] dY[iw + p0 - kw*d0]: with kx = KW-1-kw, a correlation of dY with
         // the flipped kernel whose tap kx reads dY[iw + kx*d0 - ((KW-1)*d0 - p0)]
         const int64_t KW = kernel->ne[0], KH = kernel->ne[1];
         correlate_with_kernel(params, dst, kernel, grad, {KW, KH, c.d0, c.d1, (KW - 1) * c.d0 - c.p0, (KH - 1) * c.d1 - c.p1}, true);
         return;
     }
-    const conv_shape sh = shape_of(kernel->ne, dst->ne, c);
-    int64_t r0, r1;
-    ggml_split_rows(sh.N * sh.IC * sh.IH, params->ith, params->nth, r0, r1);
-    for (int64_t r = r0; r < r1; ++r) {
-        const int64_t ih = r % sh.IH, ic = (r / sh.IH) % sh.IC, n = r / (sh.IH * sh.IC);
-        float * out = (float *) ggml_element_ptr(dst, 0, ih, ic, n);
-        for (int64_t iw = 0; iw < sh.IW; ++iw) out[iw] = 0.0f;
-        for (int64_t oc = 0; oc < sh.OC; ++oc) {
-            for (int64_t kh = 0; kh < sh.KH; ++kh) {
-                const int64_t t = ih + c.p1 - kh * c.d1; // = oh*s1 for the output row whose tap kh reads row ih
-                if (t < 0 || t % c.s1 != 0 || t / c.s1 >= sh.OH) continue;
-                const int64_t oh = t / c.s1;
-                for (int64_t kw = 0; kw < sh.KW; ++kw) {
-                    const float w = at(kernel, kw, kh, ic, oc);
-                    for (int64_t ow = 0; ow < sh.OW; ++ow) {
-                        const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0;
-                        if (iw >= 0 && iw < sh.IW) out[iw] += w * at(grad, ow, oh, oc, n);
-                    }
-                }
-            }
-        }
-    }
+    ggml_reference_conv_2d_back_input(params, dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,9 +155,9 @@ int64_t back_kernel_groups(const ggml_tensor * dst) {
     return std::min<int64_t>(BACK_KERNEL_SAMPLE_GROUPS, std::max<int64_t>(dst->src[0]->ne[3], 1));
 }
 
-size_t back_kernel_work_size(const ggml_tensor * dst, int n_threads) {
+size_t back_kernel_work_size(const ggml_tensor * dst, int n_threads, int isa) {
     (void) n_threads;
-    if (!fast_path_applies(dst)) return 0;
+    if (!fast_path_applies(dst, isa)) return 0;
     return (size_t) back_kernel_groups(dst) * (size_t) ggml_nelements(dst) * CGML_CONV_LANES * sizeof(float) + 64;
 }
 
@@ -201,7 +166,7 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
     const ggml_tensor * grad = dst->src[1];
     const conv_params c = params_of(dst);
     const int64_t n_el = ggml_nelements(dst);
-    if (fast_path_applies(dst)) {
+    if (fast_path_applies(dst, params->isa)) {
         // the threads take turns over the sample groups, each group summed into its own lane-wise
         // partials; then the threads share out the kernel elements and add up the groups' partials
         // of each in group order
@@ -213,7 +178,7 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
             std::fill(partial, partial + per_group, 0.0f);
             int64_t n0, n1;
             ggml_split_rows(x->ne[3], (int) g, (int) ngroups, n0, n1);
-            fast_kernels()->kernel_grad(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1,
+            fast_kernels(params)->kernel_grad(image_of(x), image_of(grad), {dst->ne[0], dst->ne[1], c.d0, c.d1, c.p0, c.p1}, n0, n1,
                                         partial);
         }
         params->barrier(params->barrier_ctx);
@@ -232,24 +197,7 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
         }
         return;
     }
-    const conv_shape sh = shape_of(dst->ne, x->ne, c);
-    int64_t e0, e1;
-    ggml_split_rows(n_el, params->ith, params->nth, e0, e1);
-    for (int64_t e = e0; e < e1; ++e) {
-        const int64_t kw = e % sh.KW, kh = (e / sh.KW) % sh.KH, ic = (e / (sh.KW * sh.KH)) % sh.IC, oc = e / (sh.KW * sh.KH * sh.IC);
-        float sum = 0.0f;
-        for (int64_t n = 0; n < sh.N; ++n) {
-            for (int64_t oh = 0; oh < sh.OH; ++oh) {
-                const int64_t ih = oh * c.s1 + kh * c.d1 - c.p1;
-                if (ih < 0 || ih >= sh.IH) continue;
-                for (int64_t ow = 0; ow < sh.OW; ++ow) {
-                    const int64_t iw = ow * c.s0 + kw * c.d0 - c.p0;
-                    if (iw >= 0 && iw < sh.IW) sum += at(x, iw, ih, ic, n) * at(grad, ow, oh, oc, n);
-                }
-            }
-        }
-        *(float *) ggml_element_ptr(dst, kw, kh, ic, oc) = sum;
-    }
+    ggml_reference_conv_2d_back_kernel(params, dst);
 }
 
 } // namespace
@@ -258,12 +206,17 @@ void conv_2d_back_kernel_forward(const ggml_compute_params * params, ggml_tensor
 // ---------------------------------------------------------------------------------------------
 // a convolution, 2x2 max pooling, a per-channel bias and ReLU as one pass (see cpu/fused.h)
 
+bool ggml_conv_pool_bias_relu_available(int isa) {
+    const cgml_conv2d_kernels * k = cgml_conv2d_kernels_for((cpu_isa) isa);
+    return k && k->correlate_pool_bias_relu;
+}
+
 bool ggml_conv_pool_bias_relu_accept(ggml_tensor * const * nodes) {
     ggml_tensor * conv = nodes[0];
     ggml_tensor * pool = nodes[1];
     ggml_tensor * add  = nodes[2];
     ggml_tensor * relu = nodes[3];
-    if (!fast_path_applies(conv) || !fast_kernels()->correlate_pool_bias_relu) return false;
+    if (!fast_path_layout(conv)) return false;
     // op_params of POOL_2D: op, k0, k1, s0, s1, p0, p1
     const int32_t * pp = pool->op_params;
     if (pp[0] != GGML_OP_POOL_MAX || pp[1] != 2 || pp[2] != 2 || pp[3] != 2 || pp[4] != 2 || pp[5] != 0 || pp[6] != 0) return false;
@@ -287,8 +240,8 @@ void ggml_conv_pool_bias_relu_forward(const ggml_compute_params * params, ggml_t
     const float * w = packed_kernel(params, kernel, false);
     int64_t r0, r1;
     ggml_split_rows(relu->ne[1] * relu->ne[3], params->ith, params->nth, r0, r1);
-    fast_kernels()->correlate_pool_bias_relu(image_of(x), image_of(relu), w, (const float *) bias->data,
-                                             {kernel->ne[0], kernel->ne[1], c.d0, c.d1, c.p0, c.p1}, conv->ne[0], conv->ne[2], r0, r1);
+    fast_kernels(params)->correlate_pool_bias_relu(image_of(x), image_of(relu), w, (const float *) bias->data,
+                                                   {kernel->ne[0], kernel->ne[1], c.d0, c.d1, c.p0, c.p1}, conv->ne[0], conv->ne[2], r0, r1);
 }
 
 extern const cpu_kernel cpu_kernel_conv_2d = {conv_2d_forward, packed_kernel_size, true, nullptr};

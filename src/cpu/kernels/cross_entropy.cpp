@@ -40,7 +40,7 @@ void shifted_exp_sum(const char * x, size_t sx, int64_t n, float & max, double &
 // Each thread's partial sum sits in its own cache line of the scratch buffer.
 constexpr size_t PARTIAL_STRIDE = 64 / sizeof(double);
 
-size_t cross_entropy_work_size(const ggml_tensor *, int n_threads) {
+size_t cross_entropy_work_size(const ggml_tensor *, int n_threads, int) {
     return (size_t) n_threads * PARTIAL_STRIDE * sizeof(double);
 }
 
