@@ -3,8 +3,9 @@
 // Internal interfaces shared by the core, the operators and the backends. Not installed.
 //
 // Layers (docs/ARCHITECTURE.md): src/core (tensors, graphs, autodiff, the fusion matcher) <-
-// src/ops (operator definitions) <- src/backend (devices, buffers, allocator, scheduler) <- one
-// folder per backend (src/cpu, ...) holding that backend's kernels. Operators know no backend.
+// src/ops (operator definitions) <- src/reference (plain reference kernels, backend-neutral) and
+// src/backend (devices, buffers, allocator, scheduler) <- one folder per backend (src/cpu, ...)
+// holding that backend's kernels. Operators know no backend.
 //
 // Adding an operator touches:
 //   - its op file in src/ops/: the public constructor (checks shapes with GGML_CHECK_OP, builds
@@ -13,7 +14,11 @@
 //   - the op list in src/ops/registry.cpp: one line with the op's facts (view, in place, sources
 //     that are not differentiable), which the allocator, autodiff and backends all read;
 //   - one kernel file per backend that runs it, and that backend's kernel table (for the CPU:
-//     src/cpu/kernels/ and src/cpu/kernel-table.cpp).
+//     a cpu_kernel entry in src/cpu/kernels/<family>.cpp and one line in
+//     src/cpu/kernel-table.cpp). A CPU kernel with vector paths takes the instruction set from
+//     ggml_compute_params::isa (src/cpu/cpu-isa.h: the one place that detects the processor's
+//     features); where it also has plain loops that tests compare the vector paths with, those
+//     go to src/reference/ and the kernel calls them where no vector path applies.
 
 #include "ggml.h"
 
