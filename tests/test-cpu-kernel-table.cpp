@@ -13,7 +13,7 @@
 
 int main() {
     int n_defined = 0, n_kernels = 0, n_views = 0;
-    for (int i = 0; i < GGML_OP_COUNT; ++i) {
+    for (int i = 0; i < GGML_OP_EXT_END; ++i) { // with this library's own ops, numbered after GGML_OP_COUNT
         const ggml_op op = (ggml_op) i;
         if (!ggml_op_is_defined(op)) continue;
         ++n_defined;

@@ -7,7 +7,7 @@
 // blocks of C):
 //   cgml_gemm_args g = {M, N, K, A, a_si, a_sk, B, b_sk, b_sj, C, ldc};
 //   size_t per_thread = cgml_gemm_thread_work_size(M, N, K);
-//   cgml_gemm_f32(g, params->isa, ith, nth, (char *) wdata + ith * per_thread, per_thread);
+//   cgml_gemm_f32(g, (cpu_isa) params->isa, ith, nth, (char *) wdata + ith * per_thread, per_thread);
 //
 // Element (i, k) of A is A[i*a_si + k*a_sk], element (k, j) of B is B[k*b_sk + j*b_sj] and
 // element (i, j) of C is C[i + j*ldc] (strides in floats; transposed operands are handled
