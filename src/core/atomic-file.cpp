@@ -64,7 +64,7 @@ bool failf(char * err, size_t err_size, const char * path, const char * fmt, ...
 bool failf(char * err, size_t err_size, const char * path, const char * fmt, ...) {
     if (!err || err_size == 0) return false;
     char shown[4 * PATH_MAX];
-    ggml_escape_controls(path, shown, sizeof shown);
+    ggml_escape_controls(path, strlen(path), shown, sizeof shown);
     char what[512];
     va_list ap;
     va_start(ap, fmt);
