@@ -132,6 +132,16 @@ int main(int argc, char ** argv) {
                              err)) {
         return fail(err);
     }
+    if (!opts.resume.empty()) {
+        if (opts.resume == fname_out || opts.resume == opts.log) {
+            return fail(opts.resume + ": used for two purposes");
+        }
+        // The checkpoint resumed from is an input of the other outputs. --checkpoint may name it:
+        // it is read before it is first replaced.
+        if (!mnist_outputs_check({ fname_out, opts.predictions, opts.log }, { opts.resume }, err)) {
+            return fail(err);
+        }
+    }
 
     mnist_init_params init = mnist_init_default(arch);
     if (!opts.init.empty()) {
@@ -198,9 +208,6 @@ int main(int argc, char ** argv) {
     }
     if (!params.resume.empty() && (opts.was_given("init") || opts.was_given("init-std"))) {
         return fail("--init and --init-std do not apply with --resume: the weights come from the checkpoint");
-    }
-    if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
-        return fail(params.resume + ": used for two purposes");
     }
     params.augment      = opts.augment;
     params.augment.seed = params.seed;
