@@ -13,7 +13,7 @@ install(TARGETS cgml ggml ggml-base ggml-cpu EXPORT ggml-targets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 set(CGML_INSTALL_HEADERS include/ggml.h include/ggml-alloc.h include/ggml-backend.h include/ggml-cpu.h
                          include/ggml-opt.h include/ggml-opt-augment.h include/ggml-cpp.h include/gguf.h
-                         include/ggml-atomic-file.h)
+                         include/ggml-atomic-file.h include/ggml-escape.h)
 # What the package's users must find too: the Vulkan loader when the backend is built in.
 set(CGML_PACKAGE_DEPENDENCIES "")
 if(CGML_HAVE_VULKAN)

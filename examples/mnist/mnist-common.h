@@ -318,7 +318,8 @@ mnist_options_result mnist_options_parse(int argc, char ** argv, const std::vect
 uint64_t mnist_random_seed();
 
 // Installs the SIGINT/SIGTERM handlers of a training run (mnist-signals.cpp) and returns the flag
-// they set to the signal's number: mnist_train_params::stop.
+// the first signal sets to its number: mnist_train_params::stop. A second signal removes the
+// pending temporary files (ggml_atomic_file_remove_pending) and ends the process.
 const volatile sig_atomic_t * mnist_signals_install();
 
 // Writes text to a file atomically (mnist_write_atomically).

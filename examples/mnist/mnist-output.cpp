@@ -3,6 +3,7 @@
 #include "mnist-output.h"
 
 #include "ggml-atomic-file.h"
+#include "ggml-escape.h"
 
 #include <cerrno>
 #include <csignal>
@@ -29,23 +30,9 @@ void mnist_remove_temps_on_signals() {
 // ---------------------------------------------------------------------------------------------
 
 std::string mnist_escape(const std::string & s) {
-    std::string out;
-    for (unsigned char c : s) {
-        switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20 || c >= 0x7f) {
-                    char buf[8];
-                    snprintf(buf, sizeof(buf), "\\x%02x", c);
-                    out += buf;
-                } else {
-                    out += char(c);
-                }
-        }
-    }
-    return out;
+    std::vector<char> shown(4*s.size() + 1);
+    ggml_escape_controls(s.data(), s.size(), shown.data(), shown.size());
+    return shown.data();
 }
 
 static std::string folder_of(const std::string & path) {

@@ -74,7 +74,7 @@ void mnist_staged_remove_all_signal_safe();
 // then end the process as the signal would have.
 void mnist_remove_temps_on_signals();
 
-// Shows a string from a file or the command line safely in a one-line message: control characters
-// and bytes >= 0x7f become escapes (\n, \t, \x1b, ...). Backslashes stay as they are, so escaping
-// twice changes nothing and a whole message can be escaped once more where it is printed.
+// Shows a string from a file or the command line safely in a one-line message: ggml_escape_controls
+// (ggml-escape.h) for a std::string, embedded NULs included. Backslashes stay as they are, so
+// escaping twice changes nothing and a whole message can be escaped once more where it is printed.
 std::string mnist_escape(const std::string & s);

@@ -356,7 +356,8 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
         }
 
         if (!params.checkpoint.empty() && !save(params.checkpoint, epoch, 0)) return MNIST_TRAIN_FAILED;
-        if (stop_requested()) return interrupted(epoch, 0);
+        // after the last epoch the training is complete: the model is evaluated and saved instead
+        if (stop_requested() && epoch < params.nepoch) return interrupted(epoch, 0);
         if (stop_early) {
             fprintf(stderr, "%s: early stop: the validation loss has not improved for %" PRId64 " epochs (best: epoch %" PRId64
                     ", %.5f)\n", __func__, rs.epochs_since_best, rs.best_epoch, rs.best_val_loss);

@@ -59,7 +59,9 @@ static const char * USAGE =
     "  --stop-after N       stop as if interrupted once the optimizer has made N steps in all\n"
     "                       (time-boxed jobs; tests of the resume)\n"
     "  Ctrl-C (SIGINT) or SIGTERM: the current step ends, the checkpoint (without --checkpoint:\n"
-    "  OUT.gguf.ckpt) is written, and mnist-train exits with status 130\n"
+    "  OUT.gguf.ckpt) is written, and mnist-train exits with status 130; after the training, the\n"
+    "  evaluation and the model's save finish first (the model is then complete), then status 130.\n"
+    "  A second signal ends the process at once and removes the temporary file of a save under way\n"
     "\n"
     "augmentation (training batches only, a new random transform per image and epoch, drawn from\n"
     "the seed; off by default):\n"
@@ -130,6 +132,16 @@ int main(int argc, char ** argv) {
                              err)) {
         return fail(err);
     }
+    if (!opts.resume.empty()) {
+        if (opts.resume == fname_out || opts.resume == opts.log) {
+            return fail(opts.resume + ": used for two purposes");
+        }
+        // The checkpoint resumed from is an input of the other outputs. --checkpoint may name it:
+        // it is read before it is first replaced.
+        if (!mnist_outputs_check({ fname_out, opts.predictions, opts.log }, { opts.resume }, err)) {
+            return fail(err);
+        }
+    }
 
     mnist_init_params init = mnist_init_default(arch);
     if (!opts.init.empty()) {
@@ -197,9 +209,6 @@ int main(int argc, char ** argv) {
     if (!params.resume.empty() && (opts.was_given("init") || opts.was_given("init-std"))) {
         return fail("--init and --init-std do not apply with --resume: the weights come from the checkpoint");
     }
-    if (!params.resume.empty() && (params.resume == fname_out || params.resume == params.log)) {
-        return fail(params.resume + ": used for two purposes");
-    }
     params.augment      = opts.augment;
     params.augment.seed = params.seed;
 
@@ -234,8 +243,9 @@ int main(int argc, char ** argv) {
     if (status == MNIST_TRAIN_FAILED) {
         return fail(err);
     }
+    auto signal_name = [&]() { return *params.stop == SIGTERM ? "SIGTERM" : *params.stop == SIGINT ? "SIGINT" : "--stop-after"; };
     if (status == MNIST_TRAIN_INTERRUPTED) {
-        const char * why = *params.stop == SIGTERM ? "SIGTERM" : *params.stop == SIGINT ? "SIGINT" : "--stop-after";
+        const char * why = signal_name();
         fprintf(stderr, "%s: stopped by %s; the training state is saved in %s\n", __func__, why, err.c_str());
         fprintf(stderr, "%s: to continue, run the same command with --resume %s\n", __func__, err.c_str());
         return 130;
@@ -272,6 +282,12 @@ int main(int argc, char ** argv) {
     fprintf(stderr, "%s: model saved to %s\n", __func__, mnist_escape(fname_out).c_str());
     if (fflush(stdout) != 0 || ferror(stdout)) {
         return fail("cannot write to standard output");
+    }
+    if (*params.stop) {
+        // the signal came after the training: the evaluation and the save (short) were let finish
+        fprintf(stderr, "%s: stopped by %s after the training; the model in %s is complete\n", __func__, signal_name(),
+                mnist_escape(fname_out).c_str());
+        return 130;
     }
     return 0;
 }

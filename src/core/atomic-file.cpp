@@ -64,7 +64,7 @@ bool failf(char * err, size_t err_size, const char * path, const char * fmt, ...
 bool failf(char * err, size_t err_size, const char * path, const char * fmt, ...) {
     if (!err || err_size == 0) return false;
     char shown[4 * PATH_MAX];
-    ggml_escape_controls(path, shown, sizeof shown);
+    ggml_escape_controls(path, strlen(path), shown, sizeof shown);
     char what[512];
     va_list ap;
     va_start(ap, fmt);
@@ -194,13 +194,16 @@ bool commit_all(ggml_atomic_file ** files, size_t n, char * err, size_t err_size
         if (!finish(files[i], err, err_size)) return false;
     }
     // Hard links keep the previous content of each target reachable until every rename succeeded.
+    // They are pending temps too: a signal handler removes them with the rest.
     std::vector<std::string> backups(n);
+    std::vector<int>         backup_slots(n, -1);
     size_t renamed = 0;
     bool ok = true;
     for (size_t i = 0; i < n && ok; ++i) {
         ggml_atomic_file * f = files[i];
         if (n > 1 && access(f->path.c_str(), F_OK) == 0) {
-            backups[i] = f->tmp + ".old";
+            backups[i]      = f->tmp + ".old";
+            backup_slots[i] = pending_add(backups[i]);
             if (link(f->path.c_str(), backups[i].c_str()) != 0) {
                 failf(err, err_size, f->path.c_str(), "cannot keep the previous file while committing: %s", strerror(errno));
                 backups[i].clear();
@@ -227,8 +230,9 @@ bool commit_all(ggml_atomic_file ** files, size_t n, char * err, size_t err_size
             }
         }
     }
-    for (const std::string & b : backups) {
-        if (!b.empty()) unlink(b.c_str());
+    for (size_t i = 0; i < n; ++i) {
+        if (!backups[i].empty()) unlink(backups[i].c_str());
+        pending_remove(backup_slots[i]);
     }
     return ok;
 }

@@ -74,15 +74,18 @@ const char * ggml_status_to_string(ggml_status status) {
     return "GGML status: unknown";
 }
 
-void ggml_escape_controls(const char * in, char * out, size_t out_size) {
+void ggml_escape_controls(const char * in, size_t in_len, char * out, size_t out_size) {
     if (out_size == 0) return;
     size_t n = 0;
-    for (const char * p = in; *p && n + 5 <= out_size; ++p) {
-        const unsigned char c = (unsigned char) *p;
-        if (c < 0x20 || c == 0x7f) {
-            n += (size_t) snprintf(out + n, out_size - n, c == '\n' ? "\\n" : "\\x%02x", c);
-        } else {
+    for (size_t i = 0; i < in_len && n + 5 <= out_size; ++i) {
+        const unsigned char c = (unsigned char) in[i];
+        if (c >= 0x20 && c < 0x7f) {
             out[n++] = (char) c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            out[n++] = '\\';
+            out[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else {
+            n += (size_t) snprintf(out + n, out_size - n, "\\x%02x", c);
         }
     }
     out[n] = '\0';

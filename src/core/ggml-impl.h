@@ -21,6 +21,7 @@
 //     go to src/reference/ and the kernel calls them where no vector path applies.
 
 #include "ggml.h"
+#include "ggml-escape.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -42,10 +43,6 @@ void ggml_log_internal(ggml_log_level level, const char * fmt, ...) GGML_ATTRIBU
 #define GGML_LOG_WARN(...)  ggml_log_internal(GGML_LOG_LEVEL_WARN,  __VA_ARGS__)
 #define GGML_LOG_ERROR(...) ggml_log_internal(GGML_LOG_LEVEL_ERROR, __VA_ARGS__)
 
-// Copies in to out (out_size bytes, truncated to fit) with control characters shown as \n or
-// \xNN, so that a name or a string from a file keeps an error message on one line and cannot
-// forge terminal output. out needs up to 4 bytes per byte of in.
-void ggml_escape_controls(const char * in, char * out, size_t out_size);
 #define GGML_LOG_DEBUG(...) ggml_log_internal(GGML_LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 // Formats "[ne0, ne1, ne2, ne3] type" into buf.

@@ -17,7 +17,7 @@ bool gguf_file_cursor::fail(uint64_t at, const char * fmt, ...) {
     // Names and strings from the file reach the message: control bytes are shown escaped, so the
     // error stays one line and cannot forge terminal output.
     char shown[4*sizeof msg];
-    ggml_escape_controls(msg, shown, sizeof shown);
+    ggml_escape_controls(msg, strlen(msg), shown, sizeof shown);
     GGML_LOG_ERROR("gguf: %s: %s at byte offset %llu\n", source_, shown, (unsigned long long) at);
     return false;
 }

@@ -56,7 +56,7 @@ bool gguf_write_to_file(const gguf_context * ctx, const char * fname, bool only_
         }
         if (!write_body(ggml_atomic_file_stream(file), job)) {
             char shown[1024];
-            ggml_escape_controls(fname, shown, sizeof shown);
+            ggml_escape_controls(fname, strlen(fname), shown, sizeof shown);
             GGML_LOG_ERROR("gguf_write_to_file: %s: failed to write: %s\n", shown, errno ? strerror(errno) : "I/O error");
             ggml_atomic_file_discard(file);
             return false;

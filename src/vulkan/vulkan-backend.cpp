@@ -288,8 +288,11 @@ ggml_backend_reg vk_reg_instance = {
     nullptr,
 };
 
+// The entries live as long as the process (devices and buffer types handed out point into them);
+// the list itself is never destroyed either, so that they stay reachable at exit and a leak
+// checker does not report them.
 std::vector<vk_device_entry *> & entries() {
-    static std::vector<vk_device_entry *> list = [] {
+    static std::vector<vk_device_entry *> & list = *new std::vector<vk_device_entry *>([] {
         std::vector<vk_device_entry *> out;
         for (vk_device * dev : vk_devices()) {
             vk_device_entry * e = new vk_device_entry;
@@ -304,7 +307,7 @@ std::vector<vk_device_entry *> & entries() {
             out.push_back(e);
         }
         return out;
-    }();
+    }());
     return list;
 }
 

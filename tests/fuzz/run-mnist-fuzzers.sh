@@ -25,9 +25,12 @@ for src in "$root"/examples/mnist/mnist-data.cpp "$root"/examples/mnist/mnist-id
     clang++ $flags -fsanitize=fuzzer-no-link -I"$root/include" -I"$root/src" -I"$root/examples/mnist" -c "$src" -o "$obj"
     objs="$objs $obj"
 done
+# a library built with the Vulkan backend (scripts/test.sh's, where glslc is present) needs its loader
+libs="-lz -lpthread -lm"
+if ar t "$lib" | grep -q '^vulkan-'; then libs="$libs -lvulkan"; fi
 for t in $targets; do
     clang++ $flags -fsanitize=fuzzer -I"$root/include" -I"$root/examples/mnist" "$root/tests/fuzz/fuzz-mnist-$t.cpp" \
-            $objs "$lib" -lz -lpthread -lm -o "$out/fuzz-mnist-$t"
+            $objs "$lib" $libs -o "$out/fuzz-mnist-$t"
 done
 for t in $targets; do
     # new inputs go to the first directory; the seeds stay untouched

@@ -184,11 +184,18 @@ case "$CASE" in
         # a real SIGINT, wherever it lands: exit 130, the checkpoint named, and the resume is exact
         arch=mnist-fc opt=adamw S="--lr-schedule linear"
         train_s "$W/sig-full.gguf" --epochs 20 || bad "20-epoch run failed"
+        mkfifo "$W/sig.fifo"
         "$TRAIN" mnist-fc "$W/sig.gguf" "$W/images" "$W/labels" $B $S --seed 11 --epochs 20 --log "$W/sig.jsonl" \
-            >/dev/null 2>"$W/sig.log" &
+            >/dev/null 2>"$W/sig.fifo" &
         pid=$!
-        for _ in $(seq 1 1200); do [ -s "$W/sig.jsonl" ] && break; sleep 0.1; done # until the first epoch is done
+        exec 4<"$W/sig.fifo" # open until the run ends: it must never write to a FIFO without a reader
+        while IFS= read -r line <&4; do # until the second epoch has begun
+            printf '%s\n' "$line" >>"$W/sig.log"
+            case $line in *"epoch 0002/"*) break ;; esac
+        done
         kill -INT $pid
+        cat <&4 >>"$W/sig.log"
+        exec 4<&-
         wait $pid
         rc=$?
         if [ $rc -eq 130 ]; then

@@ -105,6 +105,22 @@ expect_error eval-pred-is-labels "is also an input" "$EVAL" "$D/model-fc-zero.gg
 cmp -s "$D/labels" "$D/labels-copy" && ok || bad "eval-pred-is-labels: the labels were overwritten"
 expect_error eval-pred-is-model "is also an input" "$EVAL" "$D/keep.gguf" "$D/images" "$D/labels" "${E_ARGS[@]}" --predictions "$D/keep.gguf"
 
+# the checkpoint resumed from is an input of the other outputs (by inode: a hard link is caught too)
+run train-ckpt "$TRAIN" mnist-fc "$D/out.gguf" "$D/images" "$D/labels" "${T_ARGS[@]}" --checkpoint "$D/c.ckpt"
+cp "$D/c.ckpt" "$D/c-copy.ckpt"
+expect_error train-pred-is-resume "is also an input" "$TRAIN" mnist-fc "$D/out.gguf" "$D/images" "$D/labels" "${T_ARGS[@]}" \
+             --epochs 2 --eval-images "$D/images" --eval-labels "$D/labels" --predictions "$D/c.ckpt" --resume "$D/c.ckpt"
+ln "$D/c.ckpt" "$D/c-link.gguf"
+expect_error train-out-is-resume "is also an input" "$TRAIN" mnist-fc "$D/c-link.gguf" "$D/images" "$D/labels" "${T_ARGS[@]}" \
+             --epochs 2 --resume "$D/c.ckpt"
+expect_error train-log-is-resume "is also an input" "$TRAIN" mnist-fc "$D/out.gguf" "$D/images" "$D/labels" "${T_ARGS[@]}" \
+             --epochs 2 --log "$D/./c.ckpt" --resume "$D/c.ckpt"
+cmp -s "$D/c.ckpt" "$D/c-copy.ckpt" && ok || bad "train-*-is-resume: the checkpoint was overwritten"
+run train-resume-into-checkpoint "$TRAIN" mnist-fc "$D/out.gguf" "$D/images" "$D/labels" "${T_ARGS[@]}" \
+    --epochs 2 --checkpoint "$D/c.ckpt" --resume "$D/c.ckpt"
+[ $rc -eq 0 ] && ! cmp -s "$D/c.ckpt" "$D/c-copy.ckpt" && ok || bad "train-resume-into-checkpoint: rc $rc or checkpoint not updated"
+rm -f "$D/c.ckpt" "$D/c-copy.ckpt" "$D/c-link.gguf" "$D/out.gguf"
+
 # symlinked outputs are refused (documented); a replaced file keeps its mode
 echo "target" >"$D/target.gguf"
 ln -s target.gguf "$D/link.gguf"

@@ -2,6 +2,7 @@
 // fails, temps removed on every path, modes kept.
 
 #include "mnist-output.h"
+#include "ggml-escape.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -92,6 +93,15 @@ int main() {
     // escaping is idempotent and keeps messages on one line
     check(mnist_escape("a\nb\x1b[2J\t\\") == "a\\nb\\x1b[2J\\t\\", "control characters escaped");
     check(mnist_escape(mnist_escape("x\ny")) == mnist_escape("x\ny"), "escaping twice changes nothing");
+    check(mnist_escape(std::string("fc\0x\r\x7f\xc3\xa9", 8)) == "fc\\x00x\\r\\x7f\\xc3\\xa9", "NUL, DEL and bytes >= 0x80 escaped");
+    {
+        // a buffer too small cuts at a whole escape, always terminated
+        char out[8];
+        ggml_escape_controls("ab\x1b\x1b", 4, out, sizeof out);
+        check(std::string(out) == "ab\\x1b", "cut short at a whole escape");
+        ggml_escape_controls("abcdefgh", 8, out, 1);
+        check(out[0] == '\0', "a one-byte buffer gets the terminator");
+    }
 
     unlink(a.c_str());
     unlink(b.c_str());
