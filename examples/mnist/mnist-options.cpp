@@ -107,6 +107,7 @@ static bool mnist_recipe_apply(const std::string & name, mnist_options & opts, s
         opts.val_split         = 0.0f;
     }
     opts.weight_decay  = 0.0f;
+    opts.aug_off_epochs = 0;
     return true;
 }
 
@@ -217,6 +218,9 @@ static bool apply_option(const std::string & name, const std::string & value, mn
         opts.eval_each_epoch = true;
     } else if (name == "augment") {
         opts.augment = mnist_augment_default();
+    } else if (name == "aug-off-epochs") {
+        if (!parse_int(value, 0, 1000000, i)) { err = "--aug-off-epochs expects a non-negative integer, got '" + value + "'"; return false; }
+        opts.aug_off_epochs = (int) i;
     } else if (name.compare(0, 4, "aug-") == 0) {
         return apply_augment_range(name, value, opts, err);
     } else if (name == "recipe") {
