@@ -5,7 +5,8 @@
 #   bench/time-to-99.sh          # one line per seed and side, then the medians and their ratio
 #
 # The fast recipe is --recipe best with a short run: the cosine decay spans EPOCHS epochs, so the
-# learning rate is already small when the accuracy is measured at the end of the last ones.
+# learning rate is already small at the end of the last ones, and the last AUG_OFF epochs train
+# without augmentation.
 # mnist.cpp: `mnist-train mnist-cnn --recipe best --epochs EPOCHS --eval-each-epoch` evaluates the
 # 10k test images after every epoch; the time is that of the first epoch at >= 99.0 %, counted
 # from the start of the program (loading the data included). PyTorch: bench/time-to-99-torch.py
@@ -13,7 +14,7 @@
 # interpreter. Seeds 1..SEEDS, alternating sides; a side that does not get there within EPOCHS
 # counts as not reached.
 #
-# Environment: THREADS (2), SEEDS (3), EPOCHS (6), BUILD_DIR (build), DATA_DIR (data/MNIST/raw),
+# Environment: THREADS (2), SEEDS (3), EPOCHS (5), AUG_OFF (1), BUILD_DIR (build), DATA_DIR (data/MNIST/raw),
 # TORCH_ARGS (the PyTorch side's recipe; keep it equal to mnist-train's --recipe best for mnist-cnn).
 
 set -euo pipefail
@@ -23,7 +24,8 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 DATA_DIR=${DATA_DIR:-$ROOT/data/MNIST/raw}
 THREADS=${THREADS:-2}
 SEEDS=${SEEDS:-3}
-EPOCHS=${EPOCHS:-6}
+EPOCHS=${EPOCHS:-5}
+AUG_OFF=${AUG_OFF:-1}
 # --recipe best for mnist-cnn (examples/mnist/mnist-options.cpp)
 TORCH_ARGS=${TORCH_ARGS:---batch 100 --lr 0.005 --schedule cosine --warmup 300 --val-split 0 --translate 1 --rotate 5 --scale 0.05 --shear 5}
 PYTHON=/usr/bin/python3
@@ -48,7 +50,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else prin
 ours=() theirs=()
 for ((seed = 1; seed <= SEEDS; ++seed)); do
     "$TRAIN" mnist-cnn "$WORK/model.gguf" "$DATA_DIR/train-images-idx3-ubyte" "$DATA_DIR/train-labels-idx1-ubyte" \
-        --recipe best --epochs "$EPOCHS" --seed "$seed" --threads "$THREADS" --eval-each-epoch \
+        --recipe best --epochs "$EPOCHS" --aug-off-epochs "$AUG_OFF" --seed "$seed" --threads "$THREADS" --eval-each-epoch \
         --eval-images "$DATA_DIR/t10k-images-idx3-ubyte" --eval-labels "$DATA_DIR/t10k-labels-idx1-ubyte" \
         >"$WORK/ours.log" 2>"$WORK/ours.err" || { cat "$WORK/ours.err" >&2; exit 1; }
     read -r e t < <(first_at_99 "$WORK/ours.log")
@@ -57,7 +59,7 @@ for ((seed = 1; seed <= SEEDS; ++seed)); do
 
     # shellcheck disable=SC2086
     "$PYTHON" "$ROOT/bench/time-to-99-torch.py" "$DATA_DIR" --seed "$seed" --epochs "$EPOCHS" --threads "$THREADS" \
-        --stop-at 99.0 $TORCH_ARGS >"$WORK/torch.log" || exit 1
+        --aug-off-epochs "$AUG_OFF" --stop-at 99.0 $TORCH_ARGS >"$WORK/torch.log" || exit 1
     read -r e t < <(first_at_99 "$WORK/torch.log")
     echo "PyTorch   seed $seed: 99.0 % after epoch $e, $t s"
     [ "$t" != "-" ] && theirs+=("$t")
