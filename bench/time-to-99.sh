@@ -14,6 +14,10 @@
 # interpreter. Seeds 1..SEEDS, alternating sides; a side that does not get there within EPOCHS
 # counts as not reached.
 #
+# PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless the environment sets it: on a shared machine its
+# spinning OpenMP threads otherwise collapse (one epoch took 171 s instead of about 5 s at load
+# average 6), which would measure the other work on the machine rather than PyTorch.
+#
 # Environment: THREADS (2), SEEDS (3), EPOCHS (5), AUG_OFF (1), BUILD_DIR (build), DATA_DIR (data/MNIST/raw),
 # TORCH_ARGS (the PyTorch side's recipe; keep it equal to mnist-train's --recipe best for mnist-cnn).
 
@@ -58,7 +62,7 @@ for ((seed = 1; seed <= SEEDS; ++seed)); do
     [ "$t" != "-" ] && ours+=("$t")
 
     # shellcheck disable=SC2086
-    "$PYTHON" "$ROOT/bench/time-to-99-torch.py" "$DATA_DIR" --seed "$seed" --epochs "$EPOCHS" --threads "$THREADS" \
+    OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} "$PYTHON" "$ROOT/bench/time-to-99-torch.py" "$DATA_DIR" --seed "$seed" --epochs "$EPOCHS" --threads "$THREADS" \
         --aug-off-epochs "$AUG_OFF" --stop-at 99.0 $TORCH_ARGS >"$WORK/torch.log" || exit 1
     read -r e t < <(first_at_99 "$WORK/torch.log")
     echo "PyTorch   seed $seed: 99.0 % after epoch $e, $t s"
