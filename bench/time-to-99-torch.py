@@ -3,12 +3,13 @@
 
     bench/time-to-99-torch.py DATA_DIR --seed S [--epochs N] [--threads T] [--lr F] [--batch N] [--schedule constant|cosine] [--warmup STEPS]
                               [--translate PX] [--rotate DEG] [--scale F] [--shear DEG]
+                              [--val-split F] [--aug-off-epochs N]
 
 The same model (examples/mnist/mnist_torch.py), Glorot-uniform weights and zero biases (mnist-cnn's
-default), AdamW, --batch images per step (default 1000), 5 % held out for validation, and the same augmentation: per
+default), AdamW, --batch images per step (default 1000), --val-split held out (default 5 %), and the same augmentation: per
 image a rotation, scale, horizontal shear and shift drawn uniformly from the ranges, applied with
 bilinear sampling and zeros outside (affine_grid / grid_sample, pixel centres aligned), new
-draws every epoch. After every epoch it evaluates the 10k test images and prints
+draws every epoch, none in the last --aug-off-epochs epochs. After every epoch it evaluates the 10k test images and prints
     epoch N: eval_acc=XX.XX% t=SECONDS
 counting from the start of the program (imports and data loading included).
 """
@@ -83,6 +84,8 @@ def main():
     ap.add_argument("--rotate", type=float, default=0.0)
     ap.add_argument("--scale", type=float, default=0.0)
     ap.add_argument("--shear", type=float, default=0.0)
+    ap.add_argument("--val-split", type=float, default=0.05, help="fraction held out (mnist-train's --val-split)")
+    ap.add_argument("--aug-off-epochs", type=int, default=0, help="no augmentation in the last N epochs")
     ap.add_argument("--stop-at", type=float, default=101.0, help="stop once the test accuracy reaches this (%%)")
     args = ap.parse_args()
 
@@ -99,7 +102,7 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     batch = args.batch
     perm = torch.randperm(len(x), generator=gen)
-    ntrain = int(math.floor(0.95 * (len(x) // batch) + 1e-6)) * batch
+    ntrain = int(math.floor((1.0 - args.val_split) * (len(x) // batch) + 1e-6)) * batch
     x_train, y_train = x[perm[:ntrain]], y[perm[:ntrain]]
     steps_total = args.epochs * (ntrain // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
@@ -123,7 +126,7 @@ def main():
                 g["lr"] = lr
             idx = order[i:i + batch]
             xb = x_train[idx]
-            if augmenting:
+            if augmenting and epoch <= args.epochs - args.aug_off_epochs:
                 xb = augment(xb, gen, args.translate, args.rotate, args.scale, args.shear)
             loss = F.cross_entropy(model(xb), y_train[idx])
             opt.zero_grad(set_to_none=True)

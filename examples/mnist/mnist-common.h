@@ -238,6 +238,7 @@ struct mnist_train_params {
     std::string interrupt_checkpoint;
     int64_t     stop_after_steps = 0; // > 0: stop as if interrupted once the optimizer has made this many steps
     struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // training batches only; seed and epoch are set per run
+    int64_t augment_off_epochs = 0; // the last this many epochs train on the images as they are
     ggml_opt_dataset_t eval_each_epoch = nullptr; // when set: evaluated after every epoch, one line on stdout
     int64_t            t_start_us      = 0;       // the time the lines count from (ggml_time_us)
 };
@@ -299,6 +300,7 @@ struct mnist_options {
     bool was_given(const std::string & name) const;
     bool        eval_each_epoch = false; // mnist-train: evaluate after every epoch, not only at the end
     struct ggml_opt_augment_params augment = ggml_opt_augment_default_params(); // --augment, --aug-*, --recipe
+    int         aug_off_epochs  = 0;     // --aug-off-epochs: no augmentation in the last N epochs
 };
 
 // The ranges --augment turns on (the options after it override them).

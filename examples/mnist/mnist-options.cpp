@@ -82,7 +82,8 @@ struct ggml_opt_augment_params mnist_augment_default() {
 // "Accuracy recipes"): the --augment ranges, 100 images per optimizer step (ten times as many
 // steps per epoch, which the small models need more than the less noisy gradients of large
 // batches) and a cosine decay of the learning rate to 0 over the run. mnist-cnn takes a five
-// times larger peak after a short warmup, half the augmentation ranges and no validation split.
+// times larger peak after a short warmup, half the augmentation ranges, no validation split and
+// no augmentation in the last epochs.
 // Options after --recipe override it.
 static bool mnist_recipe_apply(const std::string & name, mnist_options & opts, std::string & err) {
     const bool best = name == "best";
@@ -98,6 +99,8 @@ static bool mnist_recipe_apply(const std::string & name, mnist_options & opts, s
     opts.lr            = best ? (cnn ? 0.005f : 0.001f) : -1.0f;
     opts.warmup        = best && cnn ? 300 : 0;
     opts.lr_min        = 0.0f;
+    opts.weight_decay  = 0.0f;
+    opts.aug_off_epochs = 0;
     if (best && cnn) {
         // the small CNN underfits the full ranges: lighter ones, and all 60k images for training
         opts.augment.translate = 1.0f;
@@ -105,8 +108,9 @@ static bool mnist_recipe_apply(const std::string & name, mnist_options & opts, s
         opts.augment.scale     = 0.05f;
         opts.augment.shear     = 5.0f;
         opts.val_split         = 0.0f;
+        // and the last epochs on the images as they are, at the end of the decay
+        opts.aug_off_epochs    = 5;
     }
-    opts.weight_decay  = 0.0f;
     return true;
 }
 
@@ -217,6 +221,9 @@ static bool apply_option(const std::string & name, const std::string & value, mn
         opts.eval_each_epoch = true;
     } else if (name == "augment") {
         opts.augment = mnist_augment_default();
+    } else if (name == "aug-off-epochs") {
+        if (!parse_int(value, 0, 1000000, i)) { err = "--aug-off-epochs expects a non-negative integer, got '" + value + "'"; return false; }
+        opts.aug_off_epochs = (int) i;
     } else if (name.compare(0, 4, "aug-") == 0) {
         return apply_augment_range(name, value, opts, err);
     } else if (name == "recipe") {

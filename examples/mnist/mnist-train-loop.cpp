@@ -262,6 +262,9 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
         const int64_t t_epoch_us = ggml_time_us();
         const float lr_first = ggml_opt_lr_schedule_value(&sched, ggml_opt_get_step(opt_ctx));
         fprintf(stderr, "%s: epoch %04" PRId64 "/%04d: lr %.3g\n", __func__, epoch, params.nepoch, lr_first);
+        // the last epochs may train on the images as they are: the augmentation's regularization
+        // costs a small model capacity it needs on the real distribution at the end
+        const bool augment_now = augmented && epoch <= params.nepoch - params.augment_off_epochs;
         if (augmented) {
             ggml_opt_batch_prefetch_reset(augmented.get()); // before the reshuffle and the new epoch's draws
             augment.epoch = epoch;
@@ -278,7 +281,7 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
             for (int64_t k = 0; k < opt_period; ++k) {
                 const int64_t ibatch = step * opt_period + k;
                 ggml_opt_alloc(opt_ctx, /*backward =*/ true);
-                if (augmented) {
+                if (augment_now) {
                     ggml_opt_batch_prefetch_upload(augmented.get(), ibatch, ibatch + 1 < nphys_split ? ibatch + 1 : -1, inputs, labels);
                 } else {
                     ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);

@@ -72,10 +72,11 @@ static const char * USAGE =
     "  --aug-shear DEG      maximum horizontal shear in degrees, [0, 60]\n"
     "  --aug-elastic PX     elastic distortion: maximum displacement in pixels, [0, 7] (0: off)\n"
     "  --aug-elastic-grid PX  its wavelength: control points PX pixels apart, [2, 28] (default 7)\n"
+    "  --aug-off-epochs N   train the last N epochs on the images as they are (default 0)\n"
     "  --recipe NAME        default (the defaults above) or best (the measured best training, see\n"
     "                       README): --augment --batch-logical 100 --lr-schedule cosine and, for\n"
     "                       mnist-fc, --lr 0.001, for mnist-cnn, --lr 0.005 --warmup 300\n"
-    "                       --val-split 0 and ranges 1 px, 5 deg, 0.05, 5 deg.\n"
+    "                       --val-split 0, ranges 1 px, 5 deg, 0.05, 5 deg and --aug-off-epochs 5.\n"
     "                       Options after it override it\n"
     "  --help               show this help\n";
 
@@ -95,7 +96,7 @@ int main(int argc, char ** argv) {
         "init", "init-std", "eval-images", "eval-labels", "predictions", "lr-schedule", "warmup", "lr-min",
         "decay-epochs", "weight-decay", "early-stop", "keep-best", "log", "checkpoint", "checkpoint-every", "resume",
         "stop-after",
-        "eval-each-epoch", "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "recipe",
+        "eval-each-epoch", "augment", "aug-translate", "aug-rotate", "aug-scale", "aug-shear", "aug-elastic", "aug-elastic-grid", "aug-off-epochs", "recipe",
     };
     switch (mnist_options_parse(argc, argv, allowed, USAGE, opts)) {
         case MNIST_OPTIONS_HELP:  return 0;
@@ -211,6 +212,7 @@ int main(int argc, char ** argv) {
     }
     params.augment      = opts.augment;
     params.augment.seed = params.seed;
+    params.augment_off_epochs = opts.aug_off_epochs;
 
     mnist_model model;
     if (!mnist_model_init_backends(model, backend_name, opts.threads, opts.batch_logical, opts.batch_physical)) {
@@ -225,6 +227,9 @@ int main(int argc, char ** argv) {
         const ggml_opt_augment_params & a = params.augment;
         fprintf(stderr, "%s: augmentation: translate %g px, rotate %g deg, scale %g, shear %g deg, elastic %g px (grid %g px)\n",
                 __func__, a.translate, a.rotate, a.scale, a.shear, a.elastic, a.elastic_grid);
+        if (params.augment_off_epochs > 0) {
+            fprintf(stderr, "%s: no augmentation in the last %lld epochs\n", __func__, (long long) params.augment_off_epochs);
+        }
     }
 
     if (!mnist_model_init_random(model, arch, params.seed, init, err)) {

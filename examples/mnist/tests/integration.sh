@@ -8,7 +8,8 @@
 #       cnn-3-epochs mnist-cnn, 3 epochs: the same checks
 #       augment      mnist-fc, --recipe best for 15 epochs: the run with augmentation beats the
 #                    same run without it on the test set
-#       seed         the same --seed gives byte-identical model files, another seed does not
+#       seed         the same --seed gives byte-identical model files, another seed does not;
+#                    --aug-off-epochs over all epochs gives the run without augmentation
 #       threads      1 epoch of each model with 1, 2 and 3 threads: byte-identical model files
 #       resume       on 2000 images, for both models and both optimizers: 3 epochs in one run, and
 #                    runs stopped as if interrupted (exit 130) after 9 steps (the end of epoch 1)
@@ -119,6 +120,15 @@ case "$CASE" in
             cmp -s "$W/$arch-42a.gguf" "$W/$arch-42b.gguf" && ok || bad "$arch: --seed 42 twice gave different model files"
             ! cmp -s "$W/$arch-42a.gguf" "$W/$arch-43.gguf" && ok || bad "$arch: --seed 42 and --seed 43 gave the same model file"
         done
+        # --aug-off-epochs: an augmented run whose every epoch is switched off is the plain run; one
+        # with only the last epoch switched off is neither the plain nor the fully augmented run
+        for off in 0 1 2; do
+            run "$TRAIN" mnist-fc "$W/off$off.gguf" "$W/images" "$W/labels" --epochs 2 --seed 42 --augment --aug-off-epochs $off \
+                >/dev/null 2>"$W/train.log" || { cat "$W/train.log"; finish; }
+        done
+        cmp -s "$W/off2.gguf" "$W/mnist-fc-42a.gguf" && ok || bad "--aug-off-epochs 2 of 2 differs from the run without augmentation"
+        ! cmp -s "$W/off1.gguf" "$W/mnist-fc-42a.gguf" && ! cmp -s "$W/off1.gguf" "$W/off0.gguf" && ok ||
+            bad "--aug-off-epochs 1 of 2 gave the model of the plain or the fully augmented run"
         ;;
     threads)
         for arch in mnist-fc mnist-cnn; do
