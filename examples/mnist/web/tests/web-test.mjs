@@ -151,9 +151,9 @@ async function drawDigit(page, strokes, place) {
             await page.mouse.down();
             for (const p of stroke.slice(1)) {
                 const [x, y] = at(p, du);
-                // the page joins consecutive points with straight lines: the points between
-                // the stroke's own are only there to look like a hand
-                await page.mouse.move(x, y, { steps: 2 });
+                // one move per point of the stroke: the page joins consecutive points with
+                // straight lines, so points in between would draw the same strokes, only slower
+                await page.mouse.move(x, y);
             }
             await page.mouse.up();
         }
