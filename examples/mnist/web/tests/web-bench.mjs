@@ -10,12 +10,11 @@
 // --threads auto (default) lets the page choose; N adds ?threads=N to its address.
 
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { startServer } from './serve.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../../..');
 
 const args = { dir: path.resolve(HERE, '..'), threads: 'auto', fc: '60000', cnn: '60000', rounds: '1', chromium: '/usr/bin/chromium' };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -25,20 +24,6 @@ for (let i = 2; i < process.argv.length; i += 2) {
         process.exit(1);
     }
     args[key] = process.argv[i + 1];
-}
-
-function serve(dir) {
-    return new Promise((resolve, reject) => {
-        const proc = spawn('python3', [path.join(ROOT, 'scripts/serve-web.py'), '--port', '0', '--dir', dir],
-                           { env: { ...process.env, SERVE_WEB_QUIET: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        proc.stdout.on('data', (d) => {
-            out += d;
-            const m = out.match(/at (http:\/\/\S+)/);
-            if (m) resolve({ proc, url: m[1] });
-        });
-        proc.on('exit', (code) => reject(new Error(`serve-web.py exited with ${code}`)));
-    });
 }
 
 // One epoch on n images through the page's controls; returns the seconds the worker measured.
@@ -62,7 +47,7 @@ let rc = 0;
 try {
     const pages = [];
     for (const dir of dirs) {
-        const server = await serve(dir);
+        const server = await startServer(dir);
         servers.push(server);
         const page = await browser.newPage();
         const query = args.threads === 'auto' ? '' : `?threads=${args.threads}`;

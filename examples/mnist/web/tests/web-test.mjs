@@ -12,11 +12,12 @@
 // Prints "N passed, M failed" and exits non-zero on any failure.
 
 import { chromium } from 'playwright-core';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { startServer } from './serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
@@ -36,20 +37,6 @@ let passed = 0, failed = 0;
 function check(ok, what) {
     if (ok) passed++; else failed++;
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-}
-
-function startServer(extra = []) {
-    return new Promise((resolve, reject) => {
-        const proc = spawn('python3', [path.join(ROOT, 'scripts/serve-web.py'), '--port', '0', '--dir', WEB, ...extra],
-                           { env: { ...process.env, SERVE_WEB_QUIET: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        proc.stdout.on('data', (d) => {
-            out += d;
-            const m = out.match(/at (http:\/\/\S+)/);
-            if (m) resolve({ proc, url: m[1] });
-        });
-        proc.on('exit', (code) => reject(new Error(`serve-web.py exited with ${code}`)));
-    });
 }
 
 function nativeProbabilities(model, indices) {
@@ -416,7 +403,7 @@ async function testLoading(browser, url) {
 
     // Served without the isolation headers (a plain static host): the single-threaded module
     // trains, even when ?threads=2 asks for more.
-    const plain = await startServer(['--no-isolation']);
+    const plain = await startServer(WEB, ['--no-isolation']);
     try {
         const st = await browser.newPage();
         await st.goto(`${plain.url}?seed=42&threads=2`);
@@ -498,7 +485,7 @@ function testPreprocessing() {
 testPreprocessing();
 // --only draw|layout|load|train runs one group of browser checks (for working on the page).
 const only = args.only || null;
-const server = await startServer();
+const server = await startServer(WEB);
 const browser = await chromium.launch({
     executablePath: args.chromium || '/usr/bin/chromium', headless: true, args: ['--no-sandbox'],
 });
