@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Serves the web demo (examples/mnist/web) on localhost.
 
-    scripts/serve-web.py [--port 8000] [--bind 127.0.0.1] [--dir examples/mnist/web]
+    scripts/serve-web.py [--port 8000] [--bind 127.0.0.1] [--dir examples/mnist/web] [--no-isolation]
 
 The page is served cross-origin isolated (Cross-Origin-Opener-Policy: same-origin,
 Cross-Origin-Embedder-Policy: require-corp), which browsers require before they give a page
 SharedArrayBuffer: the training worker then uses the threaded module (mnist-web-mt). Without
-these headers (a plain static host) the page still works, training on one thread. Port 0 picks a free port. The first line printed is
+these headers (a plain static host, or --no-isolation) the page still works, training on one
+thread. Port 0 picks a free port. The first line printed is
 "serving DIR at http://HOST:PORT/".
 """
 
@@ -28,10 +29,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".gz": "application/octet-stream",  # the page decompresses it itself
     }
 
+    isolate = True
+
     def end_headers(self):
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        if self.isolate:
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -56,7 +60,10 @@ def main():
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--dir", default=os.path.join(root, "examples", "mnist", "web"))
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="leave out the cross-origin isolation headers (the page then trains on one thread)")
     args = parser.parse_args()
+    Handler.isolate = not args.no_isolation
 
     if not os.path.exists(os.path.join(args.dir, "mnist-web.wasm")):
         print(f"serve-web: {args.dir}/mnist-web.wasm is missing; run scripts/build-web.sh first", file=sys.stderr)

@@ -8,26 +8,27 @@
 // weights it received.
 //
 // On a cross-origin isolated page the threaded module (mnist-web-mt.js, pthreads) is used with
-// one thread per CPU (at most 8) on machines with 4 CPUs or more, or ?threads=N on the page's
+// one thread per CPU (navigator.hardwareConcurrency, at most 8), or ?threads=N on the page's
 // address; otherwise, or when it cannot start, the single-threaded one.
 
 importScripts('preprocess.js');
 
 const MAX_THREADS = 8;
 
-// maxThreads: 0 picks by the machine: threads only with 4 CPUs or more, because on 2 CPUs
-// shared with the page (and anything else) the pool's waiting threads cost more than they give
-// (measured: an FC epoch took 70 s with 2 threads against 32 s with one on a loaded 2-core machine).
+// maxThreads: 0 picks by the machine (one thread per CPU); N > 0 asks for N. Either needs the
+// threaded module, so a page that is not cross-origin isolated trains on one thread. The module
+// starts one pool worker per CPU (at most 8, PTHREAD_POOL_SIZE in CMakeLists.txt) and training
+// runs on this worker's thread plus pool workers, so N is capped at one more than the pool.
 function threadCount(maxThreads) {
+    if (!self.crossOriginIsolated || typeof SharedArrayBuffer !== 'function') return 1;
     const cpus = Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1));
-    if (maxThreads > 0) return Math.min(maxThreads, MAX_THREADS);
-    return cpus >= 4 ? cpus : 1;
+    return maxThreads > 0 ? Math.min(maxThreads, cpus + 1) : cpus;
 }
 
 async function loadModule(maxThreads) {
     const options = { print: (text) => console.log(text), printErr: (text) => console.log(text) };
     const threads = threadCount(maxThreads);
-    if (threads > 1 && self.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
+    if (threads > 1) {
         try {
             importScripts('mnist-web-mt.js');
             // The pool's threads load the module's script by this address (a worker has no
