@@ -50,17 +50,7 @@ ggml_backend_buffer_type g_device_buft = {
 
 constexpr int64_t NDATA = 24, NE_DATA = 3, NE_LABEL = 2;
 
-// datapoint i holds 16i + k, its label 1000 + 16i + k
-ggml_opt_dataset_t make_dataset(int64_t shard) {
-    ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, NE_DATA, NE_LABEL, NDATA, shard);
-    float * data   = ggml_get_data_f32(ggml_opt_dataset_data(ds));
-    float * labels = ggml_get_data_f32(ggml_opt_dataset_labels(ds));
-    for (int64_t i = 0; i < NDATA; ++i) {
-        for (int64_t k = 0; k < NE_DATA; ++k) data[i * NE_DATA + k] = (float) (16 * i + k);
-        for (int64_t k = 0; k < NE_LABEL; ++k) labels[i * NE_LABEL + k] = (float) (1000 + 16 * i + k);
-    }
-    return ds;
-}
+ggml_opt_dataset_t make_dataset(int64_t shard) { return opth::numbered_dataset(NDATA, NE_DATA, NE_LABEL, shard); }
 
 // Runs of shards in a batch that follow each other in the dataset, from the datapoints it holds.
 int64_t shard_runs(const std::vector<float> & data, int64_t nbatch, int64_t shard) {

@@ -7,15 +7,8 @@
 set -u
 TRAIN=$1 EVAL=$2 MAKE_FIXTURES=$3 D=$4
 
-rm -rf "$D" && mkdir -p "$D" || exit 1
-"$MAKE_FIXTURES" "$D" || { echo "fixture generation failed"; echo "0 passed, 1 failed"; exit 1; }
-
-passed=0 failed=0
-: >"$D/stdout"; : >"$D/stderr"
-OUT="$D/out.gguf"
-PRED="$D/pred.txt"
-
 . "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
+start_work_dir
 
 T_ARGS=(--seed 1 --epochs 1 --batch-logical 10 --batch-physical 10 --val-split 0)
 E_ARGS=(--seed 1 --batch-physical 10)

@@ -1,5 +1,15 @@
-# The checks shared by the bad-input scripts: the caller sets D (its work directory), OUT and
-# PRED (output paths that must not appear), and passed=0 failed=0.
+# The checks shared by the bad-input scripts. The caller sets D (its work directory) and
+# MAKE_FIXTURES, then calls start_work_dir.
+
+# A fresh $D holding the fixtures; OUT and PRED are output paths that must not appear.
+start_work_dir() {
+    rm -rf "$D" && mkdir -p "$D" || exit 1
+    "$MAKE_FIXTURES" "$D" || { echo "fixture generation failed"; echo "0 passed, 1 failed"; exit 1; }
+    passed=0 failed=0
+    : >"$D/stdout"; : >"$D/stderr"
+    OUT="$D/out.gguf"
+    PRED="$D/pred.txt"
+}
 
 ok()  { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
