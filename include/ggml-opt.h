@@ -398,6 +398,21 @@ GGML_API bool ggml_opt_checkpoint_load(ggml_opt_context_t opt_ctx, ggml_opt_data
                                        struct ggml_opt_checkpoint_info * info, const char * fname,
                                        char * err, size_t err_size);
 
+// ggml_opt_alloc and ggml_opt_epoch that report running out of memory instead of aborting
+// (not in ggml): when the memory of a step, or of the context's persistent tensors (allocated
+// by ggml_opt_init with static graphs, otherwise by the first ggml_opt_alloc), cannot be
+// allocated, the reason goes to the log and they return false; the context is then only good
+// for ggml_opt_free.
+GGML_API bool ggml_opt_alloc_checked(ggml_opt_context_t opt_ctx, bool backward);
+GGML_API bool ggml_opt_epoch_checked(
+        ggml_opt_context_t      opt_ctx,
+        ggml_opt_dataset_t      dataset,
+        ggml_opt_result_t       result_train,
+        ggml_opt_result_t       result_eval,
+        int64_t                 idata_split,
+        ggml_opt_epoch_callback callback_train,
+        ggml_opt_epoch_callback callback_eval);
+
 #ifdef __cplusplus
 }
 #endif

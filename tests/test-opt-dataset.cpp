@@ -13,17 +13,7 @@
 
 static constexpr int64_t NDATA = 6, NE_DATA = 2, NE_LABEL = 3;
 
-// datapoint i holds 16i + k, its label 1000 + 16i + k, so both identify i
-static ggml_opt_dataset_t make_dataset(int64_t shard) {
-    ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, NE_DATA, NE_LABEL, NDATA, shard);
-    float * data   = ggml_get_data_f32(ggml_opt_dataset_data(ds));
-    float * labels = ggml_get_data_f32(ggml_opt_dataset_labels(ds));
-    for (int64_t i = 0; i < NDATA; ++i) {
-        for (int64_t k = 0; k < NE_DATA; ++k) data[i * NE_DATA + k] = (float) (16 * i + k);
-        for (int64_t k = 0; k < NE_LABEL; ++k) labels[i * NE_LABEL + k] = (float) (1000 + 16 * i + k);
-    }
-    return ds;
-}
+static ggml_opt_dataset_t make_dataset(int64_t shard) { return opth::numbered_dataset(NDATA, NE_DATA, NE_LABEL, shard); }
 
 static ggml_opt_context_t make_context(ggml_backend_sched_t sched, uint64_t seed) {
     ggml_opt_params params = ggml_opt_default_params(sched, GGML_OPT_LOSS_TYPE_SUM);

@@ -259,7 +259,11 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
                                      std::string & err);
 
 // Evaluates every datapoint; the caller frees the result. ndata must be a multiple of the physical batch.
+// NULL when the graphs do not fit in the primary device's memory (the reason is logged).
 ggml_opt_result_t mnist_model_eval(mnist_model & model, ggml_opt_dataset_t dataset);
+
+// The error line for a step whose memory could not be allocated.
+std::string mnist_out_of_memory(const mnist_model & model);
 
 // ---------------------------------------------------------------------------------------------
 // Command line (mnist-options.cpp)

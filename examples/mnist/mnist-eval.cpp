@@ -86,6 +86,10 @@ int main(int argc, char ** argv) {
 
     ggml_opt_dataset_t dataset = mnist_dataset_from(images, labels, MNIST_NDATA_SHARD);
     ggml_opt_result_t  result  = mnist_model_eval(model, dataset);
+    if (!result) {
+        ggml_opt_dataset_free(dataset);
+        return fail(mnist_out_of_memory(model));
+    }
 
     std::vector<int32_t> pred(images.n);
     ggml_opt_result_pred(result, pred.data());

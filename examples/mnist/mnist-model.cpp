@@ -338,13 +338,21 @@ ggml_opt_result_t mnist_model_eval(mnist_model & model, ggml_opt_dataset_t datas
     ggml_opt_result_t result = ggml_opt_result_init();
 
     const int64_t t_start_us = ggml_time_us();
-    ggml_opt_epoch(opt_ctx, dataset, nullptr, result, /*idata_split =*/ 0, nullptr, nullptr);
+    const bool ok = ggml_opt_epoch_checked(opt_ctx, dataset, nullptr, result, /*idata_split =*/ 0, nullptr, nullptr);
     const int64_t t_total_us = ggml_time_us() - t_start_us;
+    ggml_opt_free(opt_ctx);
+    if (!ok) {
+        ggml_opt_result_free(result);
+        return nullptr;
+    }
 
     const int64_t ndata = ggml_opt_dataset_ndata(dataset);
     fprintf(stdout, "%s: model evaluation on %d images took %.2lf ms, %.2lf us/image\n", __func__,
             (int) ndata, t_total_us/1000.0, (double) t_total_us/ndata);
-
-    ggml_opt_free(opt_ctx);
     return result;
+}
+
+std::string mnist_out_of_memory(const mnist_model & model) {
+    return std::string("out of memory on ") + ggml_backend_name(model.backends[0]) +
+           " (the message above says for what; a smaller --batch-physical needs less)";
 }

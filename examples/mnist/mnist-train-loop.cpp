@@ -280,7 +280,10 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
         for (int64_t step = steps_done; step < steps_per_epoch; ++step) {
             for (int64_t k = 0; k < opt_period; ++k) {
                 const int64_t ibatch = step * opt_period + k;
-                ggml_opt_alloc(opt_ctx, /*backward =*/ true);
+                if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) {
+                    err = mnist_out_of_memory(model);
+                    return MNIST_TRAIN_FAILED;
+                }
                 if (augment_now) {
                     ggml_opt_batch_prefetch_upload(augmented.get(), ibatch, ibatch + 1 < nphys_split ? ibatch + 1 : -1, inputs, labels);
                 } else {
@@ -302,7 +305,10 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
 
         t_phase_us = ggml_time_us();
         for (int64_t ibatch = nphys_split; ibatch < nphys; ++ibatch) {
-            ggml_opt_alloc(opt_ctx, /*backward =*/ false);
+            if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ false)) {
+                err = mnist_out_of_memory(model);
+                return MNIST_TRAIN_FAILED;
+            }
             ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
             ggml_opt_eval(opt_ctx, result_val.get());
             ggml_opt_epoch_callback_progress_bar(false, opt_ctx, dataset, result_val.get(), ibatch + 1 - nphys_split,
@@ -312,7 +318,10 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
         if (params.eval_each_epoch) {
             // forward passes of the training context: the weights as they are after this epoch
             std::unique_ptr<ggml_opt_result, decltype(&ggml_opt_result_free)> result_eval(ggml_opt_result_init(), ggml_opt_result_free);
-            ggml_opt_epoch(opt_ctx, params.eval_each_epoch, nullptr, result_eval.get(), 0, nullptr, nullptr);
+            if (!ggml_opt_epoch_checked(opt_ctx, params.eval_each_epoch, nullptr, result_eval.get(), 0, nullptr, nullptr)) {
+                err = mnist_out_of_memory(model);
+                return MNIST_TRAIN_FAILED;
+            }
             double acc, acc_unc;
             ggml_opt_result_accuracy(result_eval.get(), &acc, &acc_unc);
             fprintf(stdout, "%s: epoch %" PRId64 ": eval_acc=%.2lf+-%.2lf%% t=%.3lf s\n", __func__, epoch, 100.0*acc, 100.0*acc_unc,

@@ -262,6 +262,10 @@ int main(int argc, char ** argv) {
     if (!eval_images.pixels.empty()) {
         ggml_opt_dataset_t eval_set = mnist_dataset_from(eval_images, eval_labels, MNIST_NDATA_SHARD);
         ggml_opt_result_t  result   = mnist_model_eval(model, eval_set);
+        if (!result) {
+            ggml_opt_dataset_free(eval_set);
+            return fail(mnist_out_of_memory(model));
+        }
         double acc, acc_unc;
         ggml_opt_result_accuracy(result, &acc, &acc_unc);
         fprintf(stdout, "%s: eval_acc=%.2lf+-%.2lf%%\n", __func__, 100.0*acc, 100.0*acc_unc);

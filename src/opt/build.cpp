@@ -101,10 +101,17 @@ static void create_static_tensors(ggml_opt_context * oc, bool accumulate, bool n
     }
 }
 
+// Out of memory is recorded, not fatal: ggml_opt_alloc_checked reports it to the caller.
 static void allocate_static_buffer(ggml_opt_context * oc) {
     if (ggml_get_first_tensor(oc->ctx_static)) {
-        oc->buf_static = ggml_backend_alloc_ctx_tensors(oc->ctx_static, ggml_backend_sched_get_backend(oc->backend_sched, 0));
-        if (!oc->buf_static) GGML_ABORT("ggml_opt_alloc: could not allocate the optimizer's persistent tensors");
+        ggml_backend_t backend = ggml_backend_sched_get_backend(oc->backend_sched, 0);
+        oc->buf_static = ggml_backend_alloc_ctx_tensors(oc->ctx_static, backend);
+        if (!oc->buf_static) {
+            GGML_LOG_ERROR("ggml_opt: out of memory on %s for the optimizer's persistent tensors "
+                           "(gradient accumulators, optimizer moments)\n", ggml_backend_name(backend));
+            oc->out_of_memory = true;
+            return;
+        }
     }
     ggml_opt_reset_static_tensors(oc, /*momenta =*/ true);
 }
@@ -206,6 +213,7 @@ void ggml_opt_build(ggml_opt_context * oc, ggml_opt_build_type upto) {
 }
 
 void ggml_opt_reset_static_tensors(ggml_opt_context * oc, bool momenta) {
+    if (oc->out_of_memory) return; // nothing allocated to reset
     for (ggml_tensor * acc : oc->grad_accs) {
         if (!acc) continue;
         if (acc == oc->grad_acc_loss) {

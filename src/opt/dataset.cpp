@@ -9,6 +9,7 @@
 
 #include <cinttypes>
 #include <cstring>
+#include <vector>
 
 ggml_opt_dataset_t ggml_opt_dataset_init(ggml_type type_data, ggml_type type_label, int64_t ne_datapoint,
                                          int64_t ne_label, int64_t ndata, int64_t ndata_shard) {
@@ -93,6 +94,30 @@ static int64_t shards_per_batch(const ggml_opt_dataset * ds, size_t nb_data_batc
     return nshards;
 }
 
+// Copies the shards order[0..nshards) of src (nbs bytes each) into dst one after the other.
+// Shards that follow each other in src as well go over in one transfer. Host memory takes one
+// transfer per such run; any other memory (a device behind staging copies) gets the batch gathered
+// here first and takes it in a single transfer, however the shards are shuffled.
+static void set_shards(ggml_tensor * dst, const char * src, size_t nbs, const int64_t * order, int64_t nshards) {
+    int64_t nruns = 0;
+    for (int64_t i = 0; i < nshards; ++i) nruns += i == 0 || order[i] != order[i - 1] + 1;
+
+    // (a tensor without memory takes the path below, where ggml_backend_tensor_set reports it)
+    const bool host = !dst->buffer || ggml_backend_buffer_is_host(dst->buffer);
+    if (nruns > 1 && !host) {
+        std::vector<char> gathered((size_t) nshards * nbs);
+        for (int64_t i = 0; i < nshards; ++i) memcpy(gathered.data() + i * nbs, src + order[i] * nbs, nbs);
+        ggml_backend_tensor_set(dst, gathered.data(), 0, gathered.size());
+        return;
+    }
+    for (int64_t i = 0; i < nshards;) {
+        int64_t n = 1;
+        while (i + n < nshards && order[i + n] == order[i] + n) ++n;
+        ggml_backend_tensor_set(dst, src + order[i] * nbs, i * nbs, n * nbs);
+        i += n;
+    }
+}
+
 void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_batch, ggml_tensor * labels_batch, int64_t ibatch) {
     GGML_ASSERT(dataset && data_batch);
     GGML_CHECK_OP(ggml_is_contiguous(data_batch), "ggml_opt_dataset_get_batch", data_batch);
@@ -109,15 +134,10 @@ void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_b
                       "ggml_opt_dataset_get_batch", labels_batch, data_batch);
     }
 
-    const char * data   = (const char *) dataset->data->data;
-    const char * labels = dataset->labels ? (const char *) dataset->labels->data : nullptr;
-    for (int64_t i = 0; i < nshards; ++i) {
-        const int64_t ishard = dataset->permutation[ibatch * nshards + i];
-        ggml_backend_tensor_set(data_batch, data + ishard * dataset->nbs_data, i * dataset->nbs_data, dataset->nbs_data);
-        if (labels_batch) {
-            ggml_backend_tensor_set(labels_batch, labels + ishard * dataset->nbs_labels, i * dataset->nbs_labels,
-                                    dataset->nbs_labels);
-        }
+    const int64_t * order = dataset->permutation.data() + ibatch * nshards;
+    set_shards(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards);
+    if (labels_batch) {
+        set_shards(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels, order, nshards);
     }
 }
 

@@ -16,10 +16,11 @@ void ggml_opt_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml
                              nullptr, nullptr);
 }
 
-void ggml_opt_epoch_transform(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
-                              ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train,
-                              ggml_opt_epoch_callback callback_eval, ggml_opt_batch_transform transform,
-                              void * transform_userdata) {
+// The epoch of all three entry points: false (with the reason logged) when a step's memory
+// cannot be allocated; the batches before it are done.
+static bool run_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
+                      ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train,
+                      ggml_opt_epoch_callback callback_eval, ggml_opt_batch_transform transform, void * transform_userdata) {
     GGML_ASSERT(opt_ctx && dataset);
     if (!ggml_opt_static_graphs(opt_ctx)) {
         GGML_ABORT("ggml_opt_epoch: needs a context with static graphs (ctx_compute, inputs and outputs given to ggml_opt_init)");
@@ -61,7 +62,7 @@ void ggml_opt_epoch_transform(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dat
             prefetch.reset(ggml_opt_batch_prefetch_init(dataset, ndata_batch, transform, transform_userdata));
         }
         for (int64_t ibatch = 0; ibatch < ibatch_split; ++ibatch) {
-            ggml_opt_alloc(opt_ctx, /*backward =*/ true);
+            if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) return false;
             if (prefetch) {
                 ggml_opt_batch_prefetch_upload(prefetch.get(), ibatch, ibatch + 1 < ibatch_split ? ibatch + 1 : -1, inputs, labels);
             } else {
@@ -76,11 +77,28 @@ void ggml_opt_epoch_transform(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dat
 
     t_start_us = ggml_time_us();
     for (int64_t ibatch = ibatch_split; ibatch < nbatches; ++ibatch) {
-        ggml_opt_alloc(opt_ctx, /*backward =*/ false);
+        if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ false)) return false;
         ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
         ggml_opt_eval(opt_ctx, result_eval);
         if (callback_eval) {
             callback_eval(false, opt_ctx, dataset, result_eval, ibatch + 1 - ibatch_split, nbatches - ibatch_split, t_start_us);
         }
     }
+    return true;
+}
+
+void ggml_opt_epoch_transform(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
+                              ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train,
+                              ggml_opt_epoch_callback callback_eval, ggml_opt_batch_transform transform,
+                              void * transform_userdata) {
+    if (!run_epoch(opt_ctx, dataset, result_train, result_eval, idata_split, callback_train, callback_eval, transform,
+                   transform_userdata)) {
+        GGML_ABORT("ggml_opt_epoch: out of memory (see the message above)");
+    }
+}
+
+bool ggml_opt_epoch_checked(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
+                            ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train,
+                            ggml_opt_epoch_callback callback_eval) {
+    return run_epoch(opt_ctx, dataset, result_train, result_eval, idata_split, callback_train, callback_eval, nullptr, nullptr);
 }

@@ -62,6 +62,7 @@ struct ggml_opt_context {
     ggml_cgraph *  allocated_graph      = nullptr; // gf, gb_grad or gb_opt
     ggml_cgraph *  allocated_graph_copy = nullptr; // what the scheduler allocated and runs
     bool           eval_ready           = false;
+    bool           out_of_memory        = false; // the persistent tensors could not be allocated
 
     int64_t iter  = 1; // optimizer steps done + 1, for AdamW's bias correction
     int32_t opt_i = 0; // backward steps done in the current accumulation period

@@ -10,6 +10,10 @@
 #include <cmath>
 
 void ggml_opt_alloc(ggml_opt_context_t opt_ctx, bool backward) {
+    if (!ggml_opt_alloc_checked(opt_ctx, backward)) GGML_ABORT("ggml_opt_alloc: out of memory (see the message above)");
+}
+
+bool ggml_opt_alloc_checked(ggml_opt_context_t opt_ctx, bool backward) {
     ggml_opt_context * oc = opt_ctx;
     if (oc->eval_ready) GGML_ABORT("ggml_opt_alloc: called twice without ggml_opt_eval in between");
     if (backward && oc->build_type < GGML_OPT_BUILD_TYPE_GRAD) {
@@ -26,6 +30,7 @@ void ggml_opt_alloc(ggml_opt_context_t opt_ctx, bool backward) {
     if (!oc->static_graphs) {
         ggml_opt_build(oc, type);
     }
+    if (oc->out_of_memory) return false;
 
     // A new accumulation period starts from zero gradients. Contexts that only compute gradients
     // keep summing them until ggml_opt_reset.
@@ -38,7 +43,7 @@ void ggml_opt_alloc(ggml_opt_context_t opt_ctx, bool backward) {
 
     if (oc->allocated_graph == graph) {
         oc->eval_ready = true; // static graphs: the allocation from the previous step still holds
-        return;
+        return true;
     }
 
     ggml_backend_sched_reset(oc->backend_sched);
@@ -51,12 +56,15 @@ void ggml_opt_alloc(ggml_opt_context_t opt_ctx, bool backward) {
         oc->allocated_graph_copy = graph;
     }
     if (!ggml_backend_sched_alloc_graph(oc->backend_sched, oc->allocated_graph_copy)) {
-        GGML_ABORT("ggml_opt_alloc: the backend scheduler could not allocate the %s graph (%d nodes)",
-                   type == GGML_OPT_BUILD_TYPE_OPT ? "optimizer" : type == GGML_OPT_BUILD_TYPE_GRAD ? "gradient" : "forward",
-                   graph->n_nodes);
+        GGML_LOG_ERROR("ggml_opt: out of memory: the backend scheduler could not allocate the %s graph (%d nodes)\n",
+                       type == GGML_OPT_BUILD_TYPE_OPT ? "optimizer" : type == GGML_OPT_BUILD_TYPE_GRAD ? "gradient" : "forward",
+                       graph->n_nodes);
+        oc->allocated_graph = nullptr;
+        return false;
     }
     oc->allocated_graph = graph;
     oc->eval_ready = true;
+    return true;
 }
 
 // Writes this step's hyperparameters into the optimizer's parameter tensor.

@@ -6,6 +6,7 @@
 #include "core/ggml-impl.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 void vk_check(VkResult r, const char * what) {
@@ -32,6 +33,19 @@ bool device_usable(VkPhysicalDevice pd, uint32_t & family) {
         if (fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) { family = i; return true; }
     }
     return false;
+}
+
+// No limit of our own unless CGML_VK_MEMORY_LIMIT sets one; the driver has the last word.
+VkDeviceSize memory_limit_from_env() {
+    const char * s = getenv("CGML_VK_MEMORY_LIMIT");
+    if (!s || !*s) return UINT64_MAX;
+    char * end = nullptr;
+    const unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0' || s[0] == '-') {
+        GGML_LOG_WARN("Vulkan: ignoring CGML_VK_MEMORY_LIMIT='%s' (expected a number of bytes)\n", s);
+        return UINT64_MAX;
+    }
+    return (VkDeviceSize) v;
 }
 
 struct vk_instance {
@@ -66,6 +80,7 @@ struct vk_instance {
             for (uint32_t h = 0; h < mp.memoryHeapCount; ++h) {
                 if (mp.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) d->memory_total += mp.memoryHeaps[h].size;
             }
+            d->memory_limit = memory_limit_from_env();
             devices.push_back(d);
         }
     }
@@ -118,15 +133,22 @@ bool vk_device::open() {
     lci.pPushConstantRanges = &range;
     vk_check(vkCreatePipelineLayout(device, &lci, nullptr, &pipeline_layout), "vkCreatePipelineLayout");
 
+    // CGML_VK_BREAK_SHADER=NAME hands the driver that shader with its SPIR-V magic number
+    // destroyed, for the tests of a pipeline that fails to build.
+    const char * broken = getenv("CGML_VK_BREAK_SHADER");
     for (const char * shader : vk_kernel_shader_names()) {
         const vk_shader_blob * blob = vk_find_shader(shader);
         VkShaderModule module = VK_NULL_HANDLE;
         VkPipeline pipe = VK_NULL_HANDLE;
         bool ok = blob != nullptr;
+        std::vector<uint32_t> words;
         if (ok) {
+            words.resize(blob->size / sizeof(uint32_t));
+            memcpy(words.data(), blob->code, words.size() * sizeof(uint32_t));
+            if (broken && strcmp(broken, shader) == 0 && !words.empty()) words[0] = ~words[0];
             VkShaderModuleCreateInfo sci = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-            sci.codeSize = blob->size;
-            sci.pCode = (const uint32_t *) blob->code;
+            sci.codeSize = words.size() * sizeof(uint32_t);
+            sci.pCode = words.data();
             ok = vkCreateShaderModule(device, &sci, nullptr, &module) == VK_SUCCESS;
         }
         if (ok) {
@@ -168,6 +190,7 @@ void vk_device::close() {
 bool vk_device::create_buffer(VkDeviceSize size, bool device_local, vk_buffer & out) {
     out = vk_buffer{};
     size = std::max<VkDeviceSize>(size, 4);
+    if (device_local && memory_limit - memory_used < size) return false;
     VkBufferCreateInfo bci = {VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bci.size = size;
     bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
@@ -204,10 +227,13 @@ bool vk_device::create_buffer(VkDeviceSize size, bool device_local, vk_buffer & 
     ai.buffer = out.buffer;
     out.address = vkGetBufferDeviceAddress(device, &ai);
     out.size = size;
+    out.device_local = device_local;
+    if (device_local) memory_used += size;
     return true;
 }
 
 void vk_device::destroy_buffer(vk_buffer & b) {
+    if (b.buffer && b.device_local) memory_used -= b.size;
     if (b.buffer) vkDestroyBuffer(device, b.buffer, nullptr);
     if (b.memory) vkFreeMemory(device, b.memory, nullptr);
     b = vk_buffer{};

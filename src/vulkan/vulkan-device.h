@@ -18,6 +18,7 @@ struct vk_buffer {
     VkDeviceSize   size = 0;
     uint64_t       address = 0;      // buffer device address of byte 0
     void *         mapped = nullptr; // host pointer for host-visible buffers
+    bool           device_local = false;
 };
 
 struct vk_device {
@@ -26,6 +27,10 @@ struct vk_device {
     VkDeviceSize     memory_total = 0;
     VkDeviceSize     max_alloc = 0;
     uint32_t         max_groups_x = 65535;
+    // Device-local bytes this process may allocate: no limit of our own, unless the environment
+    // variable CGML_VK_MEMORY_LIMIT (bytes) sets one; tests use it to run out of device memory.
+    VkDeviceSize     memory_limit = UINT64_MAX;
+    VkDeviceSize     memory_used = 0;
 
     // created by open()
     VkDevice        device = VK_NULL_HANDLE;

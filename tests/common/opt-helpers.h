@@ -67,6 +67,19 @@ inline float get_f32(const ggml_tensor * t) {
 
 inline void set_f32(ggml_tensor * t, float v) { ggml_backend_tensor_set(t, &v, 0, sizeof v); }
 
+// An F32 dataset whose datapoint i holds 16i + k and its label 1000 + 16i + k (k counting the
+// elements), so that both identify i.
+inline ggml_opt_dataset_t numbered_dataset(int64_t ndata, int64_t ne_data, int64_t ne_label, int64_t shard) {
+    ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, ne_data, ne_label, ndata, shard);
+    float * data   = ggml_get_data_f32(ggml_opt_dataset_data(ds));
+    float * labels = ggml_get_data_f32(ggml_opt_dataset_labels(ds));
+    for (int64_t i = 0; i < ndata; ++i) {
+        for (int64_t k = 0; k < ne_data; ++k) data[i * ne_data + k] = (float) (16 * i + k);
+        for (int64_t k = 0; k < ne_label; ++k) labels[i * ne_label + k] = (float) (1000 + 16 * i + k);
+    }
+    return ds;
+}
+
 // outputs = inputs + w with inputs [1, nbatch] and the parameter w [1] (static tensors in their
 // own buffer), outputs in ctx_compute.
 struct one_param_model {

@@ -7,36 +7,8 @@
 set -u
 TRAIN=$1 EVAL=$2 MAKE_FIXTURES=$3 D=$4
 
-rm -rf "$D" && mkdir -p "$D" || exit 1
-"$MAKE_FIXTURES" "$D" || { echo "fixture generation failed"; echo "0 passed, 1 failed"; exit 1; }
-
-passed=0 failed=0
-: >"$D/stdout"; : >"$D/stderr"
-OUT="$D/out.gguf"
-PRED="$D/pred.txt"
-
-ok()  { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-# expect_fail NAME MESSAGE CMD...: non-zero exit (not a signal), MESSAGE on stderr, no output files.
-expect_fail() {
-    local name=$1 msg=$2; shift 2
-    rm -f "$OUT" "$PRED"
-    local before; before=$(ls -A "$D")
-    "$@" >"$D/stdout" 2>"$D/stderr"
-    local rc=$?
-    if [ $rc -eq 0 ]; then
-        bad "$name: exited 0"
-    elif [ $rc -ge 128 ]; then
-        bad "$name: crashed with exit code $rc"; cat "$D/stderr"
-    elif ! grep -qF -- "$msg" "$D/stderr"; then
-        bad "$name: stderr lacks '$msg'"; cat "$D/stderr"
-    elif [ "$(ls -A "$D")" != "$before" ]; then
-        bad "$name: left an output file behind"
-    else
-        ok
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
+start_work_dir
 
 T_ARGS=(--seed 1 --epochs 1 --batch-logical 10 --batch-physical 10 --val-split 0)
 E_ARGS=(--seed 1 --batch-physical 10)
@@ -107,18 +79,6 @@ expect_fail eval-batch           "must be a multiple of the physical batch" "$EV
 expect_fail eval-bad-labels      "is not a digit 0-9"                     "$EVAL" "$D/model-fc-zero.gguf" "$D/images" "$D/labels-bad-value" "${E_ARGS[@]}"
 expect_fail eval-backend         "backend NOPE not found, available"      "$EVAL" "$D/model-fc-zero.gguf" "$D/images" "$D/labels" NOPE "${E_ARGS[@]}"
 expect_fail eval-train-option    "unknown option --epochs"                "$EVAL" "$D/model-fc-zero.gguf" "$D/images" "$D/labels" --epochs 3
-
-# expect_ok NAME CMD...: exit 0.
-expect_ok() {
-    local name=$1; shift
-    "$@" >"$D/stdout" 2>"$D/stderr"
-    local rc=$?
-    if [ $rc -ne 0 ]; then
-        bad "$name: exit code $rc"; cat "$D/stderr"
-        return 1
-    fi
-    ok
-}
 
 expect_ok train-help "$TRAIN" --help && { grep -q "usage: mnist-train" "$D/stdout" && ok || bad "train --help: no usage"; }
 expect_ok eval-help  "$EVAL" --help  && { grep -q "usage: mnist-eval"  "$D/stdout" && ok || bad "eval --help: no usage"; }
