@@ -103,7 +103,7 @@ static cpu_isa from_environment() {
     const bool known = cpu_isa_from_name(v, &isa);
     if (!known || !cpu_isa_supported(isa)) {
         char shown[4 * 32 + 1];
-        ggml_escape_controls(v, shown, sizeof shown);
+        ggml_escape_controls(v, strlen(v), shown, sizeof shown);
         fprintf(stderr, "CGML_CPU_ISA=%s: %s\n", shown,
                 known ? "not supported by this CPU or build" : "not an instruction set (avx512, avx2 or scalar)");
         exit(1);
