@@ -5,6 +5,7 @@
 
 #include "backend-test-helpers.h"
 #include "cpu/cpu-isa.h"
+#include "death-test.h"
 #include "cpu/kernel-table.h"
 #include "ggml-cpu.h"
 #include "reference/reference-kernels.h"
@@ -18,25 +19,11 @@
 // Runs fn in a child whose environment has CGML_CPU_ISA=value; returns its exit status (-1 when
 // it did not exit) and what it wrote to stderr.
 static int child_exit_status(const char * value, int (*fn)(), std::string & err) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return -1;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        dup2(pipefd[1], 2);
+    const int status = death::run_child([&] {
         setenv("CGML_CPU_ISA", value, 1);
-        _exit(fn());
-    }
-    close(pipefd[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) err.append(buf, (size_t) n);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return fn();
+    }, err);
+    return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static int default_isa() { return cpu_isa_default(); }
