@@ -8,8 +8,8 @@
 # learning rate is already small at the end of the last ones, and the last AUG_OFF epochs train
 # without augmentation. It leaves out the 30-epoch recipe's weight decay (--weight-decay 0), as
 # the PyTorch side does.
-# mnist.cpp: `mnist-train mnist-cnn --recipe best --epochs EPOCHS --eval-each-epoch` evaluates the
-# 10k test images after every epoch; the time is that of the first epoch at >= 99.0 %, counted
+# mnist.cpp: `mnist-train mnist-cnn --recipe best --weight-decay 0 --epochs EPOCHS --eval-each-epoch`
+# evaluates the 10k test images after every epoch; the time is that of the first epoch at >= 99.0 %, counted
 # from the start of the program (loading the data included). PyTorch: bench/time-to-99-torch.py
 # with the settings of --recipe best (TORCH_ARGS), timed the same way from the start of the
 # interpreter. Seeds 1..SEEDS, alternating sides; a side that does not get there within EPOCHS
