@@ -76,7 +76,8 @@ static const char * USAGE =
     "  --recipe NAME        default (the defaults above) or best (the measured best training, see\n"
     "                       README): --augment --batch-logical 100 --lr-schedule cosine and, for\n"
     "                       mnist-fc, --lr 0.001, for mnist-cnn, --lr 0.005 --warmup 300\n"
-    "                       --val-split 0, ranges 1 px, 5 deg, 0.05, 5 deg and --aug-off-epochs 5.\n"
+    "                       --val-split 0 --weight-decay 0.03, ranges 1 px, 5 deg, 0.05, 5 deg and\n"
+    "                       --aug-off-epochs 5.\n"
     "                       Options after it override it\n"
     "  --help               show this help\n";
 
