@@ -98,14 +98,15 @@ static int64_t shards_per_batch(const ggml_opt_dataset * ds, size_t nb_data_batc
 // Shards that follow each other in src as well go over in one transfer. Host memory takes one
 // transfer per such run; any other memory (a device behind staging copies) gets the batch gathered
 // here first and takes it in a single transfer, however the shards are shuffled.
-static void set_shards(ggml_tensor * dst, const char * src, size_t nbs, const int64_t * order, int64_t nshards) {
+static void set_shards(ggml_tensor * dst, const char * src, size_t nbs, const int64_t * order, int64_t nshards,
+                       std::vector<char> & gathered) {
     int64_t nruns = 0;
     for (int64_t i = 0; i < nshards; ++i) nruns += i == 0 || order[i] != order[i - 1] + 1;
 
     // (a tensor without memory takes the path below, where ggml_backend_tensor_set reports it)
     const bool host = !dst->buffer || ggml_backend_buffer_is_host(dst->buffer);
     if (nruns > 1 && !host) {
-        std::vector<char> gathered((size_t) nshards * nbs);
+        gathered.resize((size_t) nshards * nbs); // grows once, then every batch reuses it
         for (int64_t i = 0; i < nshards; ++i) memcpy(gathered.data() + i * nbs, src + order[i] * nbs, nbs);
         ggml_backend_tensor_set(dst, gathered.data(), 0, gathered.size());
         return;
@@ -135,9 +136,9 @@ void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_b
     }
 
     const int64_t * order = dataset->permutation.data() + ibatch * nshards;
-    set_shards(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards);
+    set_shards(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards, dataset->gathered);
     if (labels_batch) {
-        set_shards(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels, order, nshards);
+        set_shards(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels, order, nshards, dataset->gathered);
     }
 }
 

@@ -20,6 +20,7 @@ struct ggml_opt_dataset {
     size_t  nbs_labels   = 0; // bytes of one shard of labels
 
     std::vector<int64_t> permutation; // batch order: shard index at each position
+    std::vector<char>    gathered;    // a shuffled batch put together for device memory, reused
 };
 
 struct ggml_opt_context {
