@@ -115,6 +115,12 @@ GGML_API bool ggml_backend_is_cpu                (ggml_backend_t backend);
 GGML_API void ggml_backend_cpu_set_n_threads     (ggml_backend_t backend_cpu, int n_threads);
 GGML_API void ggml_backend_cpu_set_abort_callback(ggml_backend_t backend_cpu, ggml_abort_callback abort_callback, void * abort_callback_data);
 
+// Our addition: runs fn(ctx, ith, nth) for ith in [0, nth) on the backend's own threads (nth is
+// its thread count; the caller runs ith = 0) and returns when all are done. For work between
+// graph computes that should not compete with the compute threads from a thread of its own.
+// Not while a graph of this backend is computing, and fn must not compute one.
+GGML_API void ggml_backend_cpu_parallel_for(ggml_backend_t backend_cpu, void (*fn)(void * ctx, int ith, int nth), void * ctx);
+
 GGML_API ggml_backend_reg_t ggml_backend_cpu_reg(void);
 
 GGML_API void ggml_cpu_fp32_to_fp16(const float *, ggml_fp16_t *, int64_t);

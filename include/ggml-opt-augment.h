@@ -1,13 +1,20 @@
 #pragma once
 
 // ggml-opt-augment.h: on-the-fly data augmentation for image datasets, and an epoch that
-// transforms every training batch on a worker thread while the previous batch is computed.
-// Our addition beside ggml-opt.h (ggml has no counterpart).
+// transforms every training batch before it is uploaded. Our addition beside ggml-opt.h (ggml has
+// no counterpart).
+//
+// The transform runs between two graph computes, split over the images of the batch, on the
+// threads of the CPU backend (params.backend) that compute the graphs. A thread of its own would
+// overlap it with the computation only when a core is free: on a machine with as many cores as
+// compute threads it takes turns with them, and every compute thread it displaces stalls the
+// others at the graph's next barrier.
 //
 // Usage:
 //   struct ggml_opt_augment_params ap = ggml_opt_augment_default_params(); // identity
 //   ap.translate = 2.0f; ap.rotate = 10.0f; ap.scale = 0.1f; ap.shear = 10.0f;
 //   ap.seed = 42;
+//   ap.backend = cpu_backend; // optional: its threads share the work
 //   char err[256];
 //   if (!ggml_opt_augment_params_check(&ap, err, sizeof(err))) { ... }
 //   for (int64_t epoch = 1; epoch <= nepoch; ++epoch) {
@@ -56,10 +63,11 @@ struct ggml_opt_augment_params {
     float    elastic_grid; // [2, width]    control-point spacing, pixels
     uint64_t seed;         // with epoch, decides every draw
     int64_t  epoch;        // set by the caller before each epoch
-    int      n_threads;    // threads that transform one batch (<= 1: the calling thread only)
+    ggml_backend_t backend; // a CPU backend whose threads transform a batch, between graph computes
+                            // (NULL: the calling thread only)
 };
 
-// 28x28 images, every range 0 (the identity), elastic_grid 7, seed 0, epoch 0, one thread.
+// 28x28 images, every range 0 (the identity), elastic_grid 7, seed 0, epoch 0, no backend.
 GGML_API struct ggml_opt_augment_params ggml_opt_augment_default_params(void);
 
 // True when every range lies in its documented interval; otherwise writes one line naming the
@@ -84,8 +92,8 @@ struct ggml_opt_augment_sample {
 GGML_API void ggml_opt_augment_draw(const struct ggml_opt_augment_params * params, int64_t index,
                                     struct ggml_opt_augment_sample * sample, float * dx, float * dy);
 
-// Applies one transform to one width x height image (dst must not overlap src). dx and dy may be
-// NULL (no elastic displacement).
+// Applies one transform to one width x height image (dst may be src; otherwise they must not
+// overlap). dx and dy may be NULL (no elastic displacement).
 GGML_API void ggml_opt_augment_image(const float * src, float * dst, int64_t width, int64_t height,
                                      const struct ggml_opt_augment_sample * sample, const float * dx, const float * dy);
 
@@ -94,11 +102,11 @@ GGML_API void ggml_opt_augment_images(const struct ggml_opt_augment_params * par
 
 // ====== Epochs with a per-batch transform ======
 
-// Called once per training batch, on a worker thread, with the batch in host memory: data holds
-// ndata_batch datapoints of ne_datapoint F32 values, labels ndata_batch labels of ne_label values
-// (NULL when the dataset has none); ibatch is the batch's index in the epoch, so datapoint i is
-// the epoch's datapoint ibatch*ndata_batch + i. It may change both arrays. It must not call into
-// the optimization context.
+// Called once per training batch, on the thread that runs the epoch, with the batch in host
+// memory: data holds ndata_batch datapoints of ne_datapoint F32 values, labels ndata_batch labels
+// of ne_label values (NULL when the dataset has none); ibatch is the batch's index in the epoch,
+// so datapoint i is the epoch's datapoint ibatch*ndata_batch + i. It may change both arrays. It
+// must not call into the optimization context.
 typedef void (*ggml_opt_batch_transform)(
         void    * userdata,
         float   * data,
@@ -112,25 +120,17 @@ typedef void (*ggml_opt_batch_transform)(
 GGML_API void ggml_opt_augment_batch_transform(void * userdata, float * data, float * labels, int64_t ne_datapoint,
                                                int64_t ne_label, int64_t ndata_batch, int64_t ibatch);
 
-// The prefetcher behind ggml_opt_epoch_transform, for training loops of their own: two host
-// buffers of ndata_batch datapoints and a worker thread. upload() copies batch ibatch of the
-// dataset, passed through transform (may be NULL), into inputs and labels (labels may be NULL),
-// then lets the worker prepare batch `next` (< 0: none) while the caller computes. A batch that
-// was not prepared ahead is made on the calling thread, so the bytes never depend on the timing.
-// Call reset() before anything that changes what a batch holds (a new epoch's transform
-// parameters, a reshuffle of the dataset). Needs an F32 dataset.
-typedef struct ggml_opt_batch_prefetch * ggml_opt_batch_prefetch_t;
-
-GGML_API ggml_opt_batch_prefetch_t ggml_opt_batch_prefetch_init(ggml_opt_dataset_t dataset, int64_t ndata_batch,
-                                                                ggml_opt_batch_transform transform, void * userdata);
-GGML_API void ggml_opt_batch_prefetch_free(ggml_opt_batch_prefetch_t prefetch);
-GGML_API void ggml_opt_batch_prefetch_reset(ggml_opt_batch_prefetch_t prefetch);
-GGML_API void ggml_opt_batch_prefetch_upload(ggml_opt_batch_prefetch_t prefetch, int64_t ibatch, int64_t next,
-                                             struct ggml_tensor * inputs, struct ggml_tensor * labels);
+// ggml_opt_dataset_get_batch, with the batch passed through transform (may be NULL) in host
+// memory before it reaches data_batch and labels_batch (labels_batch may be NULL). Host tensors
+// take the batch in place; others get it in one transfer. Needs an F32 dataset. For training
+// loops of their own.
+GGML_API void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, struct ggml_tensor * data_batch,
+                                                   struct ggml_tensor * labels_batch, int64_t ibatch,
+                                                   ggml_opt_batch_transform transform, void * userdata);
 
 // ggml_opt_epoch, with every training batch passed through transform (when not NULL) before it
-// is uploaded. A worker thread fetches and transforms batch i+1 while batch i is computed. Needs
-// an F32 dataset when transform is not NULL. With transform NULL this is ggml_opt_epoch.
+// is uploaded (ggml_opt_dataset_get_batch_transform). Needs an F32 dataset when transform is not
+// NULL. With transform NULL this is ggml_opt_epoch.
 GGML_API void ggml_opt_epoch_transform(
         ggml_opt_context_t       opt_ctx,
         ggml_opt_dataset_t       dataset,

@@ -8,6 +8,7 @@
 
 #include "opt-helpers.h"
 
+#include "ggml-cpu.h"
 #include "ggml-opt-augment.h"
 
 #include <cstring>
@@ -201,12 +202,16 @@ static void test_thread_and_batch_independence() {
     std::vector<float> one = batch;
     ggml_opt_augment_images(&p, one.data(), n, 50);
     CHECK(max_abs_diff(one, batch) > 0.1);
-    for (int nth : { 2, 3, 8 }) {
+    // the threads of CPU backends of several sizes share the batch
+    for (int nth : { 1, 2, 3, 8 }) {
+        ggml_backend_t cpu = ggml_backend_cpu_init();
+        ggml_backend_cpu_set_n_threads(cpu, nth);
         ggml_opt_augment_params pt = p;
-        pt.n_threads = nth;
+        pt.backend = cpu;
         std::vector<float> out = batch;
         ggml_opt_augment_images(&pt, out.data(), n, 50);
         CHECK(memcmp(out.data(), one.data(), one.size() * sizeof(float)) == 0);
+        ggml_backend_free(cpu);
     }
     // the same images in two batches of another size
     std::vector<float> split = batch;

@@ -3,6 +3,7 @@
 
 #include "mnist-common.h"
 
+#include "ggml-cpu.h"
 #include "gguf.h"
 
 #include <cinttypes>
@@ -251,12 +252,13 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
 
     ggml_tensor * inputs = ggml_opt_inputs(opt_ctx);
     ggml_tensor * labels = ggml_opt_labels(opt_ctx);
-    // The transform of an image depends only on (seed, epoch, its position in the epoch), so
-    // prefetching, stopping mid-epoch and resuming all give the same images.
+    // The transform of an image depends only on (seed, epoch, its position in the epoch), so the
+    // thread count, stopping mid-epoch and resuming all give the same images. The threads of the
+    // CPU backend share each batch's transforms between two graph computes.
     ggml_opt_augment_params augment = params.augment;
-    std::unique_ptr<ggml_opt_batch_prefetch, decltype(&ggml_opt_batch_prefetch_free)> augmented(nullptr, ggml_opt_batch_prefetch_free);
-    if (ggml_opt_augment_enabled(&augment)) {
-        augmented.reset(ggml_opt_batch_prefetch_init(dataset, model.nbatch_physical, ggml_opt_augment_batch_transform, &augment));
+    const bool augmented = ggml_opt_augment_enabled(&augment);
+    for (ggml_backend_t backend : model.backends) {
+        if (ggml_backend_is_cpu(backend)) augment.backend = backend;
     }
     for (int64_t epoch = epochs_done + 1; epoch <= params.nepoch; ++epoch) {
         const int64_t t_epoch_us = ggml_time_us();
@@ -265,10 +267,7 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
         // the last epochs may train on the images as they are: the augmentation's regularization
         // costs a small model capacity it needs on the real distribution at the end
         const bool augment_now = augmented && epoch <= params.nepoch - params.augment_off_epochs;
-        if (augmented) {
-            ggml_opt_batch_prefetch_reset(augmented.get()); // before the reshuffle and the new epoch's draws
-            augment.epoch = epoch;
-        }
+        augment.epoch = epoch;
         if (steps_done == 0 && model.nbatch_logical < idata_split) {
             ggml_opt_dataset_shuffle(opt_ctx, dataset, idata_split);
         }
@@ -284,11 +283,8 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
                     err = mnist_out_of_memory(model);
                     return MNIST_TRAIN_FAILED;
                 }
-                if (augment_now) {
-                    ggml_opt_batch_prefetch_upload(augmented.get(), ibatch, ibatch + 1 < nphys_split ? ibatch + 1 : -1, inputs, labels);
-                } else {
-                    ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
-                }
+                ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch,
+                                                     augment_now ? ggml_opt_augment_batch_transform : nullptr, &augment);
                 ggml_opt_eval(opt_ctx, result_train.get());
                 ggml_opt_epoch_callback_progress_bar(true, opt_ctx, dataset, result_train.get(), ibatch + 1 - ibatch_first,
                                                      nphys_split - ibatch_first, t_phase_us);

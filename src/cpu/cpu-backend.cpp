@@ -121,3 +121,9 @@ void ggml_backend_cpu_set_abort_callback(ggml_backend_t backend_cpu, ggml_abort_
     ctx->abort_callback = abort_callback;
     ctx->abort_callback_data = abort_callback_data;
 }
+
+void ggml_backend_cpu_parallel_for(ggml_backend_t backend_cpu, void (*fn)(void * ctx, int ith, int nth), void * ctx) {
+    GGML_ASSERT(ggml_backend_is_cpu(backend_cpu) && fn);
+    cpu_backend_context * bctx = (cpu_backend_context *) backend_cpu->context;
+    bctx->pool->run(bctx->n_threads, fn, ctx);
+}

@@ -4,14 +4,18 @@
 
 #include "ggml-opt-augment.h"
 
+#include "ggml-cpu.h"
 #include "opt/opt-prng.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 #include <vector>
+
+#if defined(__SSE2__)
+#    include <emmintrin.h>
+#endif
 
 static const double DEG = 3.14159265358979323846 / 180.0;
 
@@ -19,6 +23,7 @@ static const double DEG = 3.14159265358979323846 / 180.0;
 // -msimd128, plain scalar code elsewhere).
 typedef float   v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+typedef float   v2f __attribute__((vector_size(8)));
 
 static v4f load4(const float * p) {
     v4f v;
@@ -31,7 +36,6 @@ struct ggml_opt_augment_params ggml_opt_augment_default_params(void) {
     p.width        = 28;
     p.height       = 28;
     p.elastic_grid = 7.0f;
-    p.n_threads    = 1;
     return p;
 }
 
@@ -132,8 +136,43 @@ void ggml_opt_augment_draw(const struct ggml_opt_augment_params * p, int64_t ind
     }
 }
 
+// Four bilinear samples at once: (qx, qy) are positions already clamped into the padded image,
+// base its pixel (0, 0), pw its row pitch. Two 8-byte loads per sample fetch its 2x2 cell.
+static v4f sample4(const float * base, int64_t pw, v4f qx, v4f qy) {
+    // floor, as q + 2 > 0; the cell's offset is exact in float (|offset| < 2^24)
+    const v4f x0 = __builtin_convertvector(__builtin_convertvector(qx + 2.0f, v4i), v4f) - 2.0f;
+    const v4f y0 = __builtin_convertvector(__builtin_convertvector(qy + 2.0f, v4i), v4f) - 2.0f;
+    const v4f fx = qx - x0, fy = qy - y0;
+    const v4i cell = __builtin_convertvector(y0 * (float) pw + x0, v4i);
+    v2f t[4], b[4];
+    for (int k = 0; k < 4; ++k) {
+        memcpy(&t[k], base + cell[k], sizeof(v2f));
+        memcpy(&b[k], base + cell[k] + pw, sizeof(v2f));
+    }
+    const v4f t01 = __builtin_shufflevector(t[0], t[1], 0, 1, 2, 3), t23 = __builtin_shufflevector(t[2], t[3], 0, 1, 2, 3);
+    const v4f b01 = __builtin_shufflevector(b[0], b[1], 0, 1, 2, 3), b23 = __builtin_shufflevector(b[2], b[3], 0, 1, 2, 3);
+    const v4f p00 = __builtin_shufflevector(t01, t23, 0, 2, 4, 6), p01 = __builtin_shufflevector(t01, t23, 1, 3, 5, 7);
+    const v4f p10 = __builtin_shufflevector(b01, b23, 0, 2, 4, 6), p11 = __builtin_shufflevector(b01, b23, 1, 3, 5, 7);
+    return (1 - fy) * ((1 - fx) * p00 + fx * p01) + fy * ((1 - fx) * p10 + fx * p11);
+}
+
+// std::min(std::max(q, lo), hi) lane by lane: on x86 one maxps and one minps, which compute
+// exactly that (the second operand when the first is not greater, or less)
+static v4f clamp4(v4f q, v4f lo, v4f hi) {
+#if defined(__SSE2__)
+    return (v4f) _mm_min_ps(_mm_max_ps((__m128) q, (__m128) lo), (__m128) hi);
+#else
+    q = q > lo ? q : lo;
+    return q < hi ? q : hi;
+#endif
+}
+
 void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h, const struct ggml_opt_augment_sample * s,
                             const float * dx, const float * dy) {
+    if (!dx && !dy && s->angle == 0.0f && s->scale == 1.0f && s->shear == 0.0f && s->tx == 0.0f && s->ty == 0.0f) {
+        if (dst != src) memcpy(dst, src, (size_t) (w * h) * sizeof(float)); // the identity
+        return;
+    }
     // Forward matrix M = R * H * S, then its inverse: the output pixel p reads the input at
     // M^-1 (p - c - t) + c.
     const double ca = std::cos(s->angle * DEG), sa = std::sin(s->angle * DEG), sh = std::tan(s->shear * DEG);
@@ -145,26 +184,38 @@ void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h
 
     // The input inside a zero border of PAD pixels: a position clamped into [-1.5, size + 0.5]
     // reads four existing pixels, all of them border when it was outside [-1, size), so the
-    // loop needs no branch.
+    // loop needs no branch. One buffer per thread, reused: its border stays zero, the interior
+    // is overwritten below (all of src is read before dst is written, so they may be the same).
     const int64_t PAD = 2, pw = w + 2 * PAD;
-    // one buffer per thread, reused: its border stays zero, the interior is overwritten below
-    thread_local std::vector<float> padded;
+    thread_local std::vector<float>    padded;
+    thread_local std::vector<uint32_t> cols;
     if (padded.size() != (size_t) (pw * (h + 2 * PAD))) padded.assign(pw * (h + 2 * PAD), 0.0f);
+    cols.assign(w, 0u);
     // Only positions within one pixel of the box around the non-zero input can read a non-zero
-    // value (MNIST digits fill about half of the image): each row computes just the columns whose
-    // position may fall there, widened by the largest elastic displacement, and zeroes the rest.
-    int64_t bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+    // value (MNIST digits fill about half of the image). The box comes from the bits of the
+    // values (sign cleared, so -0 counts as 0), OR-ed per column and per row: loops without
+    // branches, which the compiler vectorizes, in the same pass as the copy.
+    int64_t by0 = h, by1 = -1;
     for (int64_t y = 0; y < h; ++y) {
         const float * r = src + y * w;
-        std::copy(r, r + w, padded.begin() + (y + PAD) * pw + PAD);
-        // the first and last non-zero pixel of the row: two scans that stop early
-        int64_t first = 0, last = w - 1;
-        while (first < w && r[first] == 0.0f) ++first;
-        if (first == w) continue;
-        while (r[last] == 0.0f) --last;
-        bx0 = std::min(bx0, first); bx1 = std::max(bx1, last);
-        by0 = std::min(by0, y);     by1 = y;
+        float * out = padded.data() + (y + PAD) * pw + PAD;
+        uint32_t any = 0;
+        for (int64_t x = 0; x < w; ++x) {
+            uint32_t bits;
+            memcpy(&bits, r + x, sizeof(bits));
+            bits &= 0x7fffffffu;
+            cols[x] |= bits;
+            any |= bits;
+            out[x] = r[x];
+        }
+        if (any) {
+            by0 = std::min(by0, y);
+            by1 = y;
+        }
     }
+    int64_t bx0 = 0, bx1 = w - 1;
+    while (bx0 < w && cols[bx0] == 0) ++bx0;
+    while (bx1 >= 0 && cols[bx1] == 0) --bx1;
     double dmax = 0.0;
     if (dx || dy) {
         for (int64_t i = 0; i < w * h; ++i) {
@@ -173,35 +224,45 @@ void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h
     }
     const float * base = padded.data() + PAD * pw + PAD;
     const float xmax = (float) w + 0.5f, ymax = (float) h + 0.5f;
+    // the column at which a row's source position crosses a bound: one multiplication per bound
+    const double r00 = i00 != 0.0 ? 1.0 / i00 : 0.0, r10 = i10 != 0.0 ? 1.0 / i10 : 0.0;
 
     // one fill for every pixel that the loop below leaves out (many small fills cost more)
     std::fill(dst, dst + w * h, 0.0f);
+    if (bx1 < 0) return; // a blank input
     for (int64_t y = 0; y < h; ++y) {
         const double py = y - cy - s->ty;
         // the source position moves by (i00, i10) per output column
         const double ax = i00 * (-cx - s->tx) + i01 * py + cx;
         const double ay = i10 * (-cx - s->tx) + i11 * py + cy;
 
-        // columns x where ax + i00 x and ay + i10 x both lie within (b0 - 1 - dmax, b1 + 1 + dmax),
-        // one column more on each side against rounding
+        // Columns x where ax + i00 x and ay + i10 x both lie within (b0 - 1 - dmax, b1 + 1 + dmax),
+        // widened by SLACK pixels: far more than the float positions of the loop below differ
+        // from these (some 1e-5 pixels), so a pixel left out reads only zeros there as well and
+        // the output is the same as if every pixel were computed.
+        const double SLACK = 1e-3;
         double xlo = 0.0, xhi = (double) (w - 1);
-        auto narrow = [&](double a, double b, double lo, double hi) {
+        auto narrow = [&](double a, double b, double rb, double lo, double hi) {
             if (b == 0.0) {
                 if (!(a > lo && a < hi)) xhi = -1.0;
                 return;
             }
-            const double t0 = (lo - a) / b, t1 = (hi - a) / b;
-            xlo = std::max(xlo, std::min(t0, t1) - 1.0);
-            xhi = std::min(xhi, std::max(t0, t1) + 1.0);
+            const double t0 = (lo - a) * rb, t1 = (hi - a) * rb;
+            xlo = std::max(xlo, std::min(t0, t1));
+            xhi = std::min(xhi, std::max(t0, t1));
         };
-        if (bx1 < 0) {
-            xhi = -1.0;
-        } else {
-            narrow(ax, i00, bx0 - 1 - dmax, bx1 + 1 + dmax);
-            narrow(ay, i10, by0 - 1 - dmax, by1 + 1 + dmax);
+        narrow(ax, i00, r00, bx0 - 1 - dmax - SLACK, bx1 + 1 + dmax + SLACK);
+        narrow(ay, i10, r10, by0 - 1 - dmax - SLACK, by1 + 1 + dmax + SLACK);
+        if (xhi < xlo) continue;
+        int64_t x_begin = (int64_t) std::ceil(xlo);
+        int64_t x_end   = (int64_t) std::floor(xhi) + 1;
+        // Any output pixel may be computed (outside the range it comes out as the 0 it is), so
+        // the range grows to whole groups of four where the row has room: fewer scalar pixels.
+        const int64_t n4 = (x_end - x_begin + 3) / 4 * 4;
+        if (n4 <= w) {
+            x_end = std::min(w, x_begin + n4);
+            x_begin = x_end - n4;
         }
-        const int64_t x_begin = xhi < xlo ? w : (int64_t) std::ceil(xlo);
-        const int64_t x_end   = xhi < xlo ? w : (int64_t) std::floor(xhi) + 1;
 
         float * row = dst + y * w;
         const float qx0 = (float) ax, qy0 = (float) ay, ix = (float) i00, iy = (float) i10;
@@ -209,25 +270,16 @@ void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h
         const float * ey = dy ? dy + y * w : nullptr;
         int64_t x = x_begin;
         // Four pixels at a time: the same operations in the same order as the scalar loop below,
-        // lane by lane (IEEE arithmetic, no contraction), so the bytes do not change.
-        for (; x + 4 <= x_end; x += 4) {
-            const v4f xs = { (float) x, (float) (x + 1), (float) (x + 2), (float) (x + 3) };
+        // lane by lane (IEEE arithmetic, no contraction), so a pixel's bytes do not depend on
+        // which loop computes it.
+        const v4f lo = v4f{} - 1.5f, hix = v4f{} + xmax, hiy = v4f{} + ymax;
+        v4f xs = { (float) x, (float) (x + 1), (float) (x + 2), (float) (x + 3) }; // exact: x < 2^24
+        for (; x + 4 <= x_end; x += 4, xs += 4.0f) {
             v4f qx = qx0 + ix * xs;
             v4f qy = qy0 + iy * xs;
             if (ex) qx += load4(ex + x);
             if (ey) qy += load4(ey + x);
-            qx = qx < -1.5f ? v4f{} - 1.5f : qx; // std::max(q, -1.5f), then std::min(q, size + 0.5f)
-            qx = xmax < qx ? v4f{} + xmax : qx;
-            qy = qy < -1.5f ? v4f{} - 1.5f : qy;
-            qy = ymax < qy ? v4f{} + ymax : qy;
-            const v4i x0 = __builtin_convertvector(qx + 2.0f, v4i) - 2;
-            const v4i y0 = __builtin_convertvector(qy + 2.0f, v4i) - 2;
-            const v4f fx = qx - __builtin_convertvector(x0, v4f), fy = qy - __builtin_convertvector(y0, v4f);
-            const v4i cell = y0 * (int32_t) pw + x0;
-            const float * c0 = base + cell[0], * c1 = base + cell[1], * c2 = base + cell[2], * c3 = base + cell[3];
-            const v4f p00 = { c0[0],  c1[0],  c2[0],  c3[0] },  p01 = { c0[1],      c1[1],      c2[1],      c3[1] };
-            const v4f p10 = { c0[pw], c1[pw], c2[pw], c3[pw] }, p11 = { c0[pw + 1], c1[pw + 1], c2[pw + 1], c3[pw + 1] };
-            const v4f v = (1 - fy) * ((1 - fx) * p00 + fx * p01) + fy * ((1 - fx) * p10 + fx * p11);
+            const v4f v = sample4(base, pw, clamp4(qx, lo, hix), clamp4(qy, lo, hiy));
             memcpy(row + x, &v, sizeof(v));
         }
         for (; x < x_end; ++x) {
@@ -237,46 +289,57 @@ void ggml_opt_augment_image(const float * src, float * dst, int64_t w, int64_t h
             if (ey) qy += ey[x];
             qx = std::min(std::max(qx, -1.5f), xmax);
             qy = std::min(std::max(qy, -1.5f), ymax);
-            const int64_t x0 = (int64_t) (qx + 2.0f) - 2; // floor, as qx + 2 > 0
-            const int64_t y0 = (int64_t) (qy + 2.0f) - 2;
-            const float   fx = qx - (float) x0, fy = qy - (float) y0;
-            const float * p  = base + y0 * pw + x0;
+            const float   x0 = (float) (int64_t) (qx + 2.0f) - 2.0f; // floor, as qx + 2 > 0
+            const float   y0 = (float) (int64_t) (qy + 2.0f) - 2.0f;
+            const float   fx = qx - x0, fy = qy - y0;
+            const float * p  = base + (int64_t) (y0 * (float) pw + x0);
             row[x] = (1 - fy) * ((1 - fx) * p[0] + fx * p[1]) + fy * ((1 - fx) * p[pw] + fx * p[pw + 1]);
         }
     }
 }
 
-static void augment_range(const ggml_opt_augment_params * p, float * data, int64_t begin, int64_t end, int64_t ifirst) {
+namespace {
+
+struct augment_job {
+    const ggml_opt_augment_params * p;
+    float * data;
+    int64_t n, ifirst;
+};
+
+} // namespace
+
+// The images [n*ith/nth, n*(ith+1)/nth) of a job, each transformed in place.
+static void augment_part(void * ctx, int ith, int nth) {
+    const augment_job & job = *(const augment_job *) ctx;
+    const ggml_opt_augment_params * p = job.p;
     const int64_t n = p->width * p->height;
     const bool elastic = p->elastic > 0;
-    std::vector<float> src(n), dx(elastic ? n : 0), dy(elastic ? n : 0);
-    for (int64_t i = begin; i < end; ++i) {
+    thread_local std::vector<float> dx, dy;
+    if (elastic) {
+        dx.resize(n);
+        dy.resize(n);
+    }
+    for (int64_t i = job.n * ith / nth; i < job.n * (ith + 1) / nth; ++i) {
         ggml_opt_augment_sample s;
-        ggml_opt_augment_draw(p, ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
-        float * img = data + i * n;
-        std::copy(img, img + n, src.begin());
-        ggml_opt_augment_image(src.data(), img, p->width, p->height, &s, elastic ? dx.data() : nullptr,
-                               elastic ? dy.data() : nullptr);
+        ggml_opt_augment_draw(p, job.ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
+        float * img = job.data + i * n;
+        ggml_opt_augment_image(img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
     }
 }
 
 void ggml_opt_augment_images(const struct ggml_opt_augment_params * p, float * data, int64_t n, int64_t ifirst) {
-    const int64_t nth = std::max<int64_t>(1, std::min<int64_t>(p->n_threads, n));
-    if (nth == 1) {
-        augment_range(p, data, 0, n, ifirst);
-        return;
-    }
+    augment_job job = { p, data, n, ifirst };
     // Each image depends only on its own index, so any split gives the same bytes.
-    std::vector<std::thread> workers;
-    for (int64_t t = 1; t < nth; ++t) {
-        workers.emplace_back(augment_range, p, data, t * n / nth, (t + 1) * n / nth, ifirst);
+    if (p->backend && n > 1) {
+        ggml_backend_cpu_parallel_for(p->backend, augment_part, &job);
+    } else {
+        augment_part(&job, 0, 1);
     }
-    augment_range(p, data, 0, n / nth, ifirst);
-    for (std::thread & th : workers) th.join();
 }
 
 void ggml_opt_augment_batch_transform(void * userdata, float * data, float * labels, int64_t ne_datapoint,
                                       int64_t ne_label, int64_t ndata_batch, int64_t ibatch) {
+    (void) labels; (void) ne_label;
     const ggml_opt_augment_params * p = (const ggml_opt_augment_params *) userdata;
     GGML_ASSERT(ne_datapoint == p->width * p->height);
     ggml_opt_augment_images(p, data, ndata_batch, ibatch * ndata_batch);

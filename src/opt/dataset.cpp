@@ -6,6 +6,7 @@
 #include "core/ggml-impl.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
+#include "ggml-opt-augment.h"
 
 #include <cinttypes>
 #include <cstring>
@@ -119,22 +120,27 @@ static void set_shards(ggml_tensor * dst, const char * src, size_t nbs, const in
     }
 }
 
-void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_batch, ggml_tensor * labels_batch, int64_t ibatch) {
+// The checks of a batch into tensors: returns the number of shards in it.
+static int64_t check_batch_tensors(const ggml_opt_dataset * dataset, const ggml_tensor * data_batch,
+                                   const ggml_tensor * labels_batch, int64_t ibatch, const char * func) {
     GGML_ASSERT(dataset && data_batch);
-    GGML_CHECK_OP(ggml_is_contiguous(data_batch), "ggml_opt_dataset_get_batch", data_batch);
-    GGML_CHECK_OP(data_batch->type == dataset->data->type, "ggml_opt_dataset_get_batch", data_batch, dataset->data);
+    GGML_CHECK_OP(ggml_is_contiguous(data_batch), func, data_batch);
+    GGML_CHECK_OP(data_batch->type == dataset->data->type, func, data_batch, dataset->data);
     if (labels_batch && !dataset->labels) {
-        GGML_ABORT("ggml_opt_dataset_get_batch: labels requested from a dataset without labels");
+        GGML_ABORT("%s: labels requested from a dataset without labels", func);
     }
 
-    const int64_t nshards = shards_per_batch(dataset, ggml_nbytes(data_batch), ibatch, "ggml_opt_dataset_get_batch");
+    const int64_t nshards = shards_per_batch(dataset, ggml_nbytes(data_batch), ibatch, func);
     if (labels_batch) {
-        GGML_CHECK_OP(ggml_is_contiguous(labels_batch), "ggml_opt_dataset_get_batch", labels_batch);
-        GGML_CHECK_OP(labels_batch->type == dataset->labels->type, "ggml_opt_dataset_get_batch", labels_batch, dataset->labels);
-        GGML_CHECK_OP(ggml_nbytes(labels_batch) == (size_t) nshards * dataset->nbs_labels,
-                      "ggml_opt_dataset_get_batch", labels_batch, data_batch);
+        GGML_CHECK_OP(ggml_is_contiguous(labels_batch), func, labels_batch);
+        GGML_CHECK_OP(labels_batch->type == dataset->labels->type, func, labels_batch, dataset->labels);
+        GGML_CHECK_OP(ggml_nbytes(labels_batch) == (size_t) nshards * dataset->nbs_labels, func, labels_batch, data_batch);
     }
+    return nshards;
+}
 
+void ggml_opt_dataset_get_batch(ggml_opt_dataset_t dataset, ggml_tensor * data_batch, ggml_tensor * labels_batch, int64_t ibatch) {
+    const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, "ggml_opt_dataset_get_batch");
     const int64_t * order = dataset->permutation.data() + ibatch * nshards;
     set_shards(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards, dataset->gathered);
     if (labels_batch) {
@@ -160,4 +166,42 @@ void ggml_opt_dataset_get_batch_host(ggml_opt_dataset_t dataset, void * data_bat
                    dataset->nbs_labels);
         }
     }
+}
+
+// Gathers one array of a batch into host memory (the tensor's own when it has host memory, the
+// staging vector otherwise) and returns where.
+static char * gather_host(ggml_tensor * dst, const char * src, size_t nbs, const int64_t * order, int64_t nshards,
+                          std::vector<char> & staging) {
+    char * out = nullptr;
+    if (dst->buffer && ggml_backend_buffer_is_host(dst->buffer) && dst->data) {
+        out = (char *) dst->data;
+    } else {
+        staging.resize((size_t) nshards * nbs); // grows once, then every batch reuses it
+        out = staging.data();
+    }
+    for (int64_t i = 0; i < nshards; ++i) memcpy(out + i * nbs, src + order[i] * nbs, nbs);
+    return out;
+}
+
+void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, ggml_tensor * data_batch, ggml_tensor * labels_batch,
+                                          int64_t ibatch, ggml_opt_batch_transform transform, void * userdata) {
+    if (!transform) {
+        ggml_opt_dataset_get_batch(dataset, data_batch, labels_batch, ibatch);
+        return;
+    }
+    const char * func = "ggml_opt_dataset_get_batch_transform";
+    const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, func);
+    if (dataset->data->type != GGML_TYPE_F32 || (dataset->labels && dataset->labels->type != GGML_TYPE_F32)) {
+        GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
+    }
+    const int64_t * order = dataset->permutation.data() + ibatch * nshards;
+    char * data = gather_host(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards,
+                              dataset->gathered);
+    char * labels = labels_batch ? gather_host(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels,
+                                               order, nshards, dataset->gathered_labels)
+                                 : nullptr;
+    transform(userdata, (float *) data, (float *) labels, dataset->data->ne[0], labels ? dataset->labels->ne[0] : 0,
+              nshards * dataset->ndata_shard, ibatch);
+    if (data != data_batch->data) ggml_backend_tensor_set(data_batch, data, 0, ggml_nbytes(data_batch));
+    if (labels && labels != labels_batch->data) ggml_backend_tensor_set(labels_batch, labels, 0, ggml_nbytes(labels_batch));
 }

@@ -1,12 +1,11 @@
 // ggml_opt_epoch: one pass over a dataset, training on its front and evaluating on its back,
-// optionally with every training batch transformed on a worker thread.
+// optionally with every training batch transformed before it is uploaded.
 
 #include "opt/opt-impl.h"
 
 #include "ggml-opt-augment.h"
 
 #include <cinttypes>
-#include <memory>
 
 
 void ggml_opt_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
@@ -56,22 +55,12 @@ static bool run_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, gg
     const int64_t ibatch_split = idata_split / ndata_batch;
 
     int64_t t_start_us = ggml_time_us();
-    {
-        std::unique_ptr<ggml_opt_batch_prefetch, decltype(&ggml_opt_batch_prefetch_free)> prefetch(nullptr, ggml_opt_batch_prefetch_free);
-        if (transform && ibatch_split > 0) {
-            prefetch.reset(ggml_opt_batch_prefetch_init(dataset, ndata_batch, transform, transform_userdata));
-        }
-        for (int64_t ibatch = 0; ibatch < ibatch_split; ++ibatch) {
-            if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) return false;
-            if (prefetch) {
-                ggml_opt_batch_prefetch_upload(prefetch.get(), ibatch, ibatch + 1 < ibatch_split ? ibatch + 1 : -1, inputs, labels);
-            } else {
-                ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
-            }
-            ggml_opt_eval(opt_ctx, result_train);
-            if (callback_train) {
-                callback_train(true, opt_ctx, dataset, result_train, ibatch + 1, ibatch_split, t_start_us);
-            }
+    for (int64_t ibatch = 0; ibatch < ibatch_split; ++ibatch) {
+        if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) return false;
+        ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch, transform, transform_userdata);
+        ggml_opt_eval(opt_ctx, result_train);
+        if (callback_train) {
+            callback_train(true, opt_ctx, dataset, result_train, ibatch + 1, ibatch_split, t_start_us);
         }
     }
 

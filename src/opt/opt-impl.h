@@ -21,6 +21,7 @@ struct ggml_opt_dataset {
 
     std::vector<int64_t> permutation; // batch order: shard index at each position
     std::vector<char>    gathered;    // a shuffled batch put together for device memory, reused
+    std::vector<char>    gathered_labels; // its labels, for a batch transform
 };
 
 struct ggml_opt_context {
