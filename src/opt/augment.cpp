@@ -8,6 +8,7 @@
 #include "opt/opt-prng.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -385,13 +386,16 @@ struct augment_job {
     const ggml_opt_augment_params * p;
     float * data;
     int64_t n, ifirst;
+    std::atomic<int64_t> next{0}; // the first image no thread has taken yet
 };
 
 } // namespace
 
-// The images [n*ith/nth, n*(ith+1)/nth) of a job, each transformed in place.
+// Images of a job, transformed in place, a few at a time as long as any are left: a thread that
+// starts late (descheduled, or still waking up) finds less to do instead of holding up the others.
 static void augment_part(void * ctx, int ith, int nth) {
-    const augment_job & job = *(const augment_job *) ctx;
+    (void) ith; (void) nth;
+    augment_job & job = *(augment_job *) ctx;
     const ggml_opt_augment_params * p = job.p;
     const int64_t n = p->width * p->height;
     const bool elastic = p->elastic > 0;
@@ -400,16 +404,26 @@ static void augment_part(void * ctx, int ith, int nth) {
         dx.resize(n);
         dy.resize(n);
     }
-    for (int64_t i = job.n * ith / nth; i < job.n * (ith + 1) / nth; ++i) {
-        ggml_opt_augment_sample s;
-        ggml_opt_augment_draw(p, job.ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
-        float * img = job.data + i * n;
-        ggml_opt_augment_image(img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
+    const int64_t CHUNK = 4;
+    for (;;) {
+        const int64_t begin = job.next.fetch_add(CHUNK, std::memory_order_relaxed);
+        if (begin >= job.n) return;
+        for (int64_t i = begin; i < std::min(begin + CHUNK, job.n); ++i) {
+            ggml_opt_augment_sample s;
+            ggml_opt_augment_draw(p, job.ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
+            float * img = job.data + i * n;
+            ggml_opt_augment_image(img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr,
+                                   elastic ? dy.data() : nullptr);
+        }
     }
 }
 
 void ggml_opt_augment_images(const struct ggml_opt_augment_params * p, float * data, int64_t n, int64_t ifirst) {
-    augment_job job = { p, data, n, ifirst };
+    augment_job job;
+    job.p = p;
+    job.data = data;
+    job.n = n;
+    job.ifirst = ifirst;
     // Each image depends only on its own index, so any split gives the same bytes.
     if (p->backend && n > 1) {
         ggml_backend_cpu_parallel_for(p->backend, augment_part, &job);
