@@ -128,6 +128,14 @@ GGML_API void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, s
                                                    struct ggml_tensor * labels_batch, int64_t ibatch,
                                                    ggml_opt_batch_transform transform, void * userdata);
 
+// ggml_opt_dataset_get_batch_transform with ggml_opt_augment_batch_transform, in one pass: each
+// image goes from the dataset through its transform straight into the batch, on the threads of
+// params->backend, so the batch is not gathered first. The same bytes. Needs an F32 dataset of
+// params->width*params->height values per datapoint. ggml_opt_epoch_transform takes this path
+// for ggml_opt_augment_batch_transform.
+GGML_API void ggml_opt_augment_get_batch(const struct ggml_opt_augment_params * params, ggml_opt_dataset_t dataset,
+                                         struct ggml_tensor * data_batch, struct ggml_tensor * labels_batch, int64_t ibatch);
+
 // ggml_opt_epoch, with every training batch passed through transform (when not NULL) before it
 // is uploaded (ggml_opt_dataset_get_batch_transform). Needs an F32 dataset when transform is not
 // NULL. With transform NULL this is ggml_opt_epoch.

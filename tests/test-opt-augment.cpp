@@ -220,6 +220,49 @@ static void test_thread_and_batch_independence() {
     CHECK(memcmp(split.data(), one.data(), one.size() * sizeof(float)) == 0);
 }
 
+// ggml_opt_augment_get_batch (each image from the dataset through its transform into the batch)
+// against the batch gathered first and transformed in place.
+static void test_get_batch() {
+    const int64_t ndata = 12, nbatch = 4, shard = 2;
+    ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, 784, 10, ndata, shard);
+    float * x = ggml_get_data_f32(ggml_opt_dataset_data(ds));
+    float * y = ggml_get_data_f32(ggml_opt_dataset_labels(ds));
+    for (int64_t i = 0; i < ndata; ++i) {
+        const std::vector<float> img = random_image(28, 28, 200 + (uint32_t) i);
+        std::copy(img.begin(), img.end(), x + i * 784);
+        for (int k = 0; k < 10; ++k) y[i * 10 + k] = (float) (i * 10 + k);
+    }
+    ggml_backend_t cpu = ggml_backend_cpu_init();
+    ggml_backend_cpu_set_n_threads(cpu, 2);
+    ggml_init_params ip = { 4 * ggml_tensor_overhead(), nullptr, true };
+    ggml_context * ctx = ggml_init(ip);
+    ggml_tensor * data = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 784, nbatch);
+    ggml_tensor * labels = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 10, nbatch);
+    ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(ctx, cpu);
+    ggml_opt_augment_params p = full_params();
+    p.backend = cpu;
+    for (int64_t ibatch = 0; ibatch < ndata / nbatch; ++ibatch) {
+        std::vector<float> want(784 * nbatch), want_labels(10 * nbatch), got(784 * nbatch), got_labels(10 * nbatch);
+        ggml_opt_dataset_get_batch_host(ds, want.data(), want.size() * sizeof(float), want_labels.data(), ibatch);
+        ggml_opt_augment_images(&p, want.data(), nbatch, ibatch * nbatch);
+        ggml_opt_augment_get_batch(&p, ds, data, labels, ibatch);
+        ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
+        ggml_backend_tensor_get(labels, got_labels.data(), 0, ggml_nbytes(labels));
+        CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+        CHECK(got_labels == want_labels);
+        // the generic path with the augmentation as its callback
+        std::fill(got.begin(), got.end(), 0.0f);
+        ggml_backend_tensor_set(data, got.data(), 0, ggml_nbytes(data));
+        ggml_opt_dataset_get_batch_transform(ds, data, labels, ibatch, ggml_opt_augment_batch_transform, &p);
+        ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
+        CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+    }
+    ggml_backend_buffer_free(buf);
+    ggml_free(ctx);
+    ggml_backend_free(cpu);
+    ggml_opt_dataset_free(ds);
+}
+
 static void test_check() {
     ggml_opt_augment_params p = full_params();
     char err[256] = "";
@@ -304,6 +347,7 @@ int main() {
     test_directions();
     test_draws();
     test_thread_and_batch_independence();
+    test_get_batch();
     test_check();
     opth::cpu_sched cpu;
     test_epoch_transform(cpu.sched);

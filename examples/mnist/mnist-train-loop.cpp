@@ -283,8 +283,11 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
                     err = mnist_out_of_memory(model);
                     return MNIST_TRAIN_FAILED;
                 }
-                ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch,
-                                                     augment_now ? ggml_opt_augment_batch_transform : nullptr, &augment);
+                if (augment_now) {
+                    ggml_opt_augment_get_batch(&augment, dataset, inputs, labels, ibatch);
+                } else {
+                    ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
+                }
                 ggml_opt_eval(opt_ctx, result_train.get());
                 ggml_opt_epoch_callback_progress_bar(true, opt_ctx, dataset, result_train.get(), ibatch + 1 - ibatch_first,
                                                      nphys_split - ibatch_first, t_phase_us);

@@ -5,6 +5,7 @@
 #include "ggml-opt-augment.h"
 
 #include "ggml-cpu.h"
+#include "opt/opt-impl.h"
 #include "opt/opt-prng.h"
 
 #include <algorithm>
@@ -384,6 +385,7 @@ namespace {
 
 struct augment_job {
     const ggml_opt_augment_params * p;
+    const float * const * src = nullptr; // where each image comes from (NULL: data, in place)
     float * data;
     int64_t n, ifirst;
     std::atomic<int64_t> next{0}; // the first image no thread has taken yet
@@ -408,19 +410,26 @@ static void augment_part(void * ctx, int ith, int nth) {
     for (;;) {
         const int64_t begin = job.next.fetch_add(CHUNK, std::memory_order_relaxed);
         if (begin >= job.n) return;
-        for (int64_t i = begin; i < std::min(begin + CHUNK, job.n); ++i) {
+        const int64_t end = std::min(begin + CHUNK, job.n);
+        for (int64_t i = begin; i < end; ++i) {
             ggml_opt_augment_sample s;
             ggml_opt_augment_draw(p, job.ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
             float * img = job.data + i * n;
-            ggml_opt_augment_image(img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr,
+            ggml_opt_augment_image(job.src ? job.src[i] : img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr,
                                    elastic ? dy.data() : nullptr);
         }
     }
 }
 
 void ggml_opt_augment_images(const struct ggml_opt_augment_params * p, float * data, int64_t n, int64_t ifirst) {
+    ggml_opt_augment_images_from(p, nullptr, data, n, ifirst);
+}
+
+void ggml_opt_augment_images_from(const ggml_opt_augment_params * p, const float * const * src, float * data, int64_t n,
+                                  int64_t ifirst) {
     augment_job job;
     job.p = p;
+    job.src = src;
     job.data = data;
     job.n = n;
     job.ifirst = ifirst;

@@ -205,3 +205,34 @@ void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, ggml_tenso
     if (data != data_batch->data) ggml_backend_tensor_set(data_batch, data, 0, ggml_nbytes(data_batch));
     if (labels && labels != labels_batch->data) ggml_backend_tensor_set(labels_batch, labels, 0, ggml_nbytes(labels_batch));
 }
+
+void ggml_opt_augment_get_batch(const ggml_opt_augment_params * params, ggml_opt_dataset_t dataset, ggml_tensor * data_batch,
+                                ggml_tensor * labels_batch, int64_t ibatch) {
+    const char * func = "ggml_opt_augment_get_batch";
+    GGML_ASSERT(params);
+    const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, func);
+    if (dataset->data->type != GGML_TYPE_F32 || (dataset->labels && dataset->labels->type != GGML_TYPE_F32)) {
+        GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
+    }
+    const int64_t ne = dataset->data->ne[0];
+    if (ne != params->width * params->height) {
+        GGML_ABORT("%s: datapoints of %" PRId64 " values are not %" PRId64 "x%" PRId64 " images", func, ne, params->width,
+                   params->height);
+    }
+    const int64_t * order = dataset->permutation.data() + ibatch * nshards;
+    const int64_t   n     = nshards * dataset->ndata_shard;
+    dataset->sources.resize((size_t) n);
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k = order[i / dataset->ndata_shard] * dataset->ndata_shard + i % dataset->ndata_shard;
+        dataset->sources[i] = (const float *) dataset->data->data + k * ne;
+    }
+    const bool host = data_batch->buffer && ggml_backend_buffer_is_host(data_batch->buffer) && data_batch->data;
+    if (!host) dataset->gathered.resize((size_t) n * ne * sizeof(float));
+    float * out = host ? (float *) data_batch->data : (float *) dataset->gathered.data();
+    ggml_opt_augment_images_from(params, dataset->sources.data(), out, n, ibatch * n);
+    if (!host) ggml_backend_tensor_set(data_batch, out, 0, ggml_nbytes(data_batch));
+    if (labels_batch) {
+        set_shards(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels, order, nshards,
+                   dataset->gathered_labels);
+    }
+}

@@ -3,6 +3,7 @@
 // The objects behind ggml-opt.h's handles, shared by the files of src/opt/.
 
 #include "ggml-opt.h"
+#include "ggml-opt-augment.h"
 #include "opt/opt-prng.h"
 
 #include <string>
@@ -22,6 +23,7 @@ struct ggml_opt_dataset {
     std::vector<int64_t> permutation; // batch order: shard index at each position
     std::vector<char>    gathered;    // a shuffled batch put together for device memory, reused
     std::vector<char>    gathered_labels; // its labels, for a batch transform
+    std::vector<const float *> sources;   // where each datapoint of an augmented batch comes from
 };
 
 struct ggml_opt_context {
@@ -107,6 +109,11 @@ const char * ggml_opt_check_optimizer_params(ggml_opt_optimizer_type optimizer,
 std::string ggml_opt_format_progress(bool train, int64_t ibatch, int64_t ibatch_max, int64_t batch_size,
                                      double loss, double loss_unc, double accuracy, double accuracy_unc,
                                      int64_t elapsed_us);
+
+// ggml_opt_augment_images with image i read from src[i] (src NULL: from data, in place); the
+// images go to data.
+void ggml_opt_augment_images_from(const ggml_opt_augment_params * p, const float * const * src, float * data, int64_t n,
+                                  int64_t ifirst);
 
 // HH:MM:SS (hours may take more digits).
 std::string ggml_opt_format_hms(int64_t us);
