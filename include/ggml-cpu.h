@@ -121,11 +121,6 @@ GGML_API void ggml_backend_cpu_set_abort_callback(ggml_backend_t backend_cpu, gg
 // Not while a graph of this backend is computing, and fn must not compute one.
 GGML_API void ggml_backend_cpu_parallel_for(ggml_backend_t backend_cpu, void (*fn)(void * ctx, int ith, int nth), void * ctx);
 
-// Our addition: the next graph this backend computes first runs fn(ctx, ith, nth) on all its
-// threads, then its nodes (after a barrier). Once: later graphs run without it. fn NULL: none.
-// Work that the graph's input needs goes there without a synchronization of its own.
-GGML_API void ggml_backend_cpu_set_graph_prologue(ggml_backend_t backend_cpu, void (*fn)(void * ctx, int ith, int nth), void * ctx);
-
 GGML_API ggml_backend_reg_t ggml_backend_cpu_reg(void);
 
 GGML_API void ggml_cpu_fp32_to_fp16(const float *, ggml_fp16_t *, int64_t);

@@ -136,15 +136,6 @@ GGML_API void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, s
 GGML_API void ggml_opt_augment_get_batch(const struct ggml_opt_augment_params * params, ggml_opt_dataset_t dataset,
                                          struct ggml_tensor * data_batch, struct ggml_tensor * labels_batch, int64_t ibatch);
 
-// ggml_opt_augment_get_batch for a batch that the CPU backend params->backend computes next: when
-// data_batch is in host memory, its transforms run at the start of that backend's next graph
-// compute (ggml_backend_cpu_set_graph_prologue), on the threads already started for the graph,
-// so data_batch holds the batch only from then on. The labels are there at once. params and the
-// dataset must stay as they are until that compute.
-GGML_API void ggml_opt_augment_get_batch_for_compute(const struct ggml_opt_augment_params * params, ggml_opt_dataset_t dataset,
-                                                     struct ggml_tensor * data_batch, struct ggml_tensor * labels_batch,
-                                                     int64_t ibatch);
-
 // ggml_opt_epoch, with every training batch passed through transform (when not NULL) before it
 // is uploaded (ggml_opt_dataset_get_batch_transform). Needs an F32 dataset when transform is not
 // NULL. With transform NULL this is ggml_opt_epoch.

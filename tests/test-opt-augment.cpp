@@ -11,8 +11,6 @@
 #include "ggml-cpu.h"
 #include "ggml-opt-augment.h"
 
-#include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -240,12 +238,7 @@ static void test_get_batch() {
     ggml_context * ctx = ggml_init(ip);
     ggml_tensor * data = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 784, nbatch);
     ggml_tensor * labels = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 10, nbatch);
-    ggml_tensor * scaled = ggml_scale(ctx, data, 2.0f); // a graph that reads the batch
     ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(ctx, cpu);
-    ggml_init_params gp = { ggml_graph_overhead() + 4 * ggml_tensor_overhead(), nullptr, true };
-    ggml_context * ctx_graph = ggml_init(gp);
-    ggml_cgraph * graph = ggml_new_graph(ctx_graph);
-    ggml_build_forward_expand(graph, scaled);
     ggml_opt_augment_params p = full_params();
     p.backend = cpu;
     for (int64_t ibatch = 0; ibatch < ndata / nbatch; ++ibatch) {
@@ -263,31 +256,7 @@ static void test_get_batch() {
         ggml_opt_dataset_get_batch_transform(ds, data, labels, ibatch, ggml_opt_augment_batch_transform, &p);
         ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
         CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
-        // the transforms as the prologue of the next graph: done before its first node reads them
-        ggml_opt_augment_get_batch_for_compute(&p, ds, data, labels, ibatch);
-        CHECK(ggml_backend_graph_compute(cpu, graph) == GGML_STATUS_SUCCESS);
-        ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
-        CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
-        ggml_backend_tensor_get(scaled, got.data(), 0, ggml_nbytes(scaled));
-        bool doubled = true;
-        for (size_t k = 0; k < got.size(); ++k) doubled = doubled && got[k] == 2.0f * want[k];
-        CHECK(doubled);
-        // once: the next graph runs without it
-        std::fill(got.begin(), got.end(), 0.0f);
-        ggml_backend_tensor_set(data, got.data(), 0, ggml_nbytes(data));
-        CHECK(ggml_backend_graph_compute(cpu, graph) == GGML_STATUS_SUCCESS);
-        ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
-        CHECK(std::all_of(got.begin(), got.end(), [](float v) { return v == 0.0f; }));
     }
-    // the prologue itself: on every thread of the backend, for one graph only
-    static std::atomic<int> calls;
-    calls = 0;
-    ggml_backend_cpu_set_graph_prologue(cpu, [](void *, int, int nth) { calls += 1 + 100 * nth; }, nullptr);
-    CHECK(ggml_backend_graph_compute(cpu, graph) == GGML_STATUS_SUCCESS);
-    CHECK(calls == 2 * (1 + 100 * 2));
-    CHECK(ggml_backend_graph_compute(cpu, graph) == GGML_STATUS_SUCCESS);
-    CHECK(calls == 2 * (1 + 100 * 2));
-    ggml_free(ctx_graph);
     ggml_backend_buffer_free(buf);
     ggml_free(ctx);
     ggml_backend_free(cpu);

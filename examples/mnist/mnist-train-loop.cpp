@@ -260,8 +260,6 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
     for (ggml_backend_t backend : model.backends) {
         if (ggml_backend_is_cpu(backend)) augment.backend = backend;
     }
-    // when the CPU backend computes the training graph, the transforms run at the start of it
-    const bool defer_augment = ggml_backend_is_cpu(model.backends[0]);
     for (int64_t epoch = epochs_done + 1; epoch <= params.nepoch; ++epoch) {
         const int64_t t_epoch_us = ggml_time_us();
         const float lr_first = ggml_opt_lr_schedule_value(&sched, ggml_opt_get_step(opt_ctx));
@@ -286,11 +284,7 @@ mnist_train_status mnist_model_train(mnist_model & model, ggml_opt_dataset_t dat
                     return MNIST_TRAIN_FAILED;
                 }
                 if (augment_now) {
-                    if (defer_augment) {
-                        ggml_opt_augment_get_batch_for_compute(&augment, dataset, inputs, labels, ibatch);
-                    } else {
-                        ggml_opt_augment_get_batch(&augment, dataset, inputs, labels, ibatch);
-                    }
+                    ggml_opt_augment_get_batch(&augment, dataset, inputs, labels, ibatch);
                 } else {
                     ggml_opt_dataset_get_batch(dataset, inputs, labels, ibatch);
                 }

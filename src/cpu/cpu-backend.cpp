@@ -18,8 +18,6 @@ struct cpu_backend_context {
     std::vector<uint8_t>            work;       // scratch for the kernels, grown as needed
     ggml_abort_callback             abort_callback = nullptr;
     void *                          abort_callback_data = nullptr;
-    cpu_threadpool::job_fn          prologue = nullptr; // for the next graph only
-    void *                          prologue_ctx = nullptr;
 };
 
 const char * cpu_backend_get_name(ggml_backend_t) { return "CPU"; }
@@ -33,10 +31,8 @@ ggml_status cpu_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgra
     cpu_backend_context * ctx = (cpu_backend_context *) backend->context;
     const size_t wsize = ggml_cpu_graph_work_size(cgraph, ctx->n_threads, ctx->isa);
     if (ctx->work.size() < wsize) ctx->work.resize(wsize);
-    cpu_threadpool::job_fn prologue = ctx->prologue;
-    ctx->prologue = nullptr;
     return ggml_cpu_graph_run(cgraph, *ctx->pool, ctx->n_threads, ctx->isa, ctx->work.empty() ? nullptr : ctx->work.data(), wsize,
-                              ctx->abort_callback, ctx->abort_callback_data, prologue, ctx->prologue_ctx);
+                              ctx->abort_callback, ctx->abort_callback_data);
 }
 
 const ggml_backend_i CPU_BACKEND_IFACE = {cpu_backend_get_name, cpu_backend_free, nullptr, cpu_backend_graph_compute};
@@ -130,11 +126,4 @@ void ggml_backend_cpu_parallel_for(ggml_backend_t backend_cpu, void (*fn)(void *
     GGML_ASSERT(ggml_backend_is_cpu(backend_cpu) && fn);
     cpu_backend_context * bctx = (cpu_backend_context *) backend_cpu->context;
     bctx->pool->run(bctx->n_threads, fn, ctx);
-}
-
-void ggml_backend_cpu_set_graph_prologue(ggml_backend_t backend_cpu, void (*fn)(void * ctx, int ith, int nth), void * ctx) {
-    GGML_ASSERT(ggml_backend_is_cpu(backend_cpu));
-    cpu_backend_context * bctx = (cpu_backend_context *) backend_cpu->context;
-    bctx->prologue = fn;
-    bctx->prologue_ctx = ctx;
 }

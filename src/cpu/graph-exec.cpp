@@ -47,8 +47,6 @@ struct graph_job {
     std::atomic<int>    stop_from_barrier{INT_MAX}; // see run_graph_on_thread
     std::vector<int>    plan;          // fusion plan of the graph, made once before the threads start
     const cpu_fusion *  fusions = nullptr;
-    cpu_threadpool::job_fn prologue = nullptr;
-    void *                 prologue_ctx = nullptr;
 };
 
 struct barrier_ctx {
@@ -112,10 +110,6 @@ void run_graph_on_thread(void * ctx, int ith, int nth) {
     int  n_barriers = 0;
     bool stopped = false;   // split nodes are skipped (the same on every thread)
     bool aborted = false;   // thread 0 only: the callback asked to stop
-    if (job->prologue) {
-        job->prologue(job->prologue_ctx, ith, nth);
-        ran_split = ran_any = true; // the first node waits for it on every thread
-    }
     for (int i = 0; i < job->graph->n_nodes; ++i) {
         ggml_tensor * node = job->graph->nodes[i];
         if (!node_is_computed(node)) continue;
@@ -172,8 +166,7 @@ void check_allocated(const ggml_cgraph * graph) {
 } // namespace
 
 ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int nth, cpu_isa isa, void * wdata, size_t wsize,
-                               ggml_abort_callback abort_callback, void * abort_callback_data,
-                               cpu_threadpool::job_fn prologue, void * prologue_ctx) {
+                               ggml_abort_callback abort_callback, void * abort_callback_data) {
     check_allocated(graph);
     if (nth > pool.n_threads()) nth = pool.n_threads();
     if (nth < 1) nth = 1;
@@ -185,8 +178,6 @@ ggml_status ggml_cpu_graph_run(ggml_cgraph * graph, cpu_threadpool & pool, int n
     job.wsize = wsize;
     job.abort_callback = abort_callback;
     job.abort_callback_data = abort_callback_data;
-    job.prologue = prologue;
-    job.prologue_ctx = prologue_ctx;
     int n_fusions = 0;
     job.fusions = ggml_cpu_fusions(&n_fusions);
     ggml_cpu_fusion_plan(graph, isa, job.plan);

@@ -422,23 +422,11 @@ static void augment_part(void * ctx, int ith, int nth) {
 }
 
 void ggml_opt_augment_images(const struct ggml_opt_augment_params * p, float * data, int64_t n, int64_t ifirst) {
-    ggml_opt_augment_images_from(p, nullptr, data, n, ifirst, false);
+    ggml_opt_augment_images_from(p, nullptr, data, n, ifirst);
 }
 
 void ggml_opt_augment_images_from(const ggml_opt_augment_params * p, const float * const * src, float * data, int64_t n,
-                                  int64_t ifirst, bool at_next_compute) {
-    if (at_next_compute) {
-        // one pending batch per calling thread, the one whose graph compute runs it
-        thread_local augment_job pending;
-        pending.p = p;
-        pending.src = src;
-        pending.data = data;
-        pending.n = n;
-        pending.ifirst = ifirst;
-        pending.next.store(0, std::memory_order_relaxed);
-        ggml_backend_cpu_set_graph_prologue(p->backend, augment_part, &pending);
-        return;
-    }
+                                  int64_t ifirst) {
     augment_job job;
     job.p = p;
     job.src = src;

@@ -206,8 +206,9 @@ void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, ggml_tenso
     if (labels && labels != labels_batch->data) ggml_backend_tensor_set(labels_batch, labels, 0, ggml_nbytes(labels_batch));
 }
 
-static void augment_get_batch(const ggml_opt_augment_params * params, ggml_opt_dataset_t dataset, ggml_tensor * data_batch,
-                              ggml_tensor * labels_batch, int64_t ibatch, bool at_next_compute, const char * func) {
+void ggml_opt_augment_get_batch(const ggml_opt_augment_params * params, ggml_opt_dataset_t dataset, ggml_tensor * data_batch,
+                                ggml_tensor * labels_batch, int64_t ibatch) {
+    const char * func = "ggml_opt_augment_get_batch";
     GGML_ASSERT(params);
     const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, func);
     if (dataset->data->type != GGML_TYPE_F32 || (dataset->labels && dataset->labels->type != GGML_TYPE_F32)) {
@@ -228,21 +229,10 @@ static void augment_get_batch(const ggml_opt_augment_params * params, ggml_opt_d
     const bool host = data_batch->buffer && ggml_backend_buffer_is_host(data_batch->buffer) && data_batch->data;
     if (!host) dataset->gathered.resize((size_t) n * ne * sizeof(float));
     float * out = host ? (float *) data_batch->data : (float *) dataset->gathered.data();
-    // (only host memory can wait for the graph: anything else takes the batch in the transfer below)
-    ggml_opt_augment_images_from(params, dataset->sources.data(), out, n, ibatch * n, at_next_compute && host && params->backend);
+    ggml_opt_augment_images_from(params, dataset->sources.data(), out, n, ibatch * n);
     if (!host) ggml_backend_tensor_set(data_batch, out, 0, ggml_nbytes(data_batch));
     if (labels_batch) {
         set_shards(labels_batch, (const char *) dataset->labels->data, dataset->nbs_labels, order, nshards,
                    dataset->gathered_labels);
     }
-}
-
-void ggml_opt_augment_get_batch(const ggml_opt_augment_params * params, ggml_opt_dataset_t dataset, ggml_tensor * data_batch,
-                                ggml_tensor * labels_batch, int64_t ibatch) {
-    augment_get_batch(params, dataset, data_batch, labels_batch, ibatch, false, "ggml_opt_augment_get_batch");
-}
-
-void ggml_opt_augment_get_batch_for_compute(const ggml_opt_augment_params * params, ggml_opt_dataset_t dataset,
-                                            ggml_tensor * data_batch, ggml_tensor * labels_batch, int64_t ibatch) {
-    augment_get_batch(params, dataset, data_batch, labels_batch, ibatch, true, "ggml_opt_augment_get_batch_for_compute");
 }

@@ -58,13 +58,7 @@ static bool run_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, gg
     for (int64_t ibatch = 0; ibatch < ibatch_split; ++ibatch) {
         if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) return false;
         if (transform == ggml_opt_augment_batch_transform) {
-            const ggml_opt_augment_params * ap = (const ggml_opt_augment_params *) transform_userdata;
-            // the transforms at the start of the step's graph when the CPU backend computes it
-            if (ap->backend && ggml_backend_sched_get_backend(opt_ctx->backend_sched, 0) == ap->backend) {
-                ggml_opt_augment_get_batch_for_compute(ap, dataset, inputs, labels, ibatch);
-            } else {
-                ggml_opt_augment_get_batch(ap, dataset, inputs, labels, ibatch);
-            }
+            ggml_opt_augment_get_batch((const ggml_opt_augment_params *) transform_userdata, dataset, inputs, labels, ibatch);
         } else {
             ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch, transform, transform_userdata);
         }

@@ -111,10 +111,9 @@ std::string ggml_opt_format_progress(bool train, int64_t ibatch, int64_t ibatch_
                                      int64_t elapsed_us);
 
 // ggml_opt_augment_images with image i read from src[i] (src NULL: from data, in place); the
-// images go to data. at_next_compute: as the prologue of p->backend's next graph compute (src,
-// data and p must stay valid until then).
+// images go to data.
 void ggml_opt_augment_images_from(const ggml_opt_augment_params * p, const float * const * src, float * data, int64_t n,
-                                  int64_t ifirst, bool at_next_compute);
+                                  int64_t ifirst);
 
 // HH:MM:SS (hours may take more digits).
 std::string ggml_opt_format_hms(int64_t us);
