@@ -1,8 +1,11 @@
-// WebAssembly SIMD (128-bit) GEMM kernel: an 8 x 6 tile of C in 12 v128 accumulators (two
-// vectors of A per k, six broadcasts of B), which with the two A vectors and one broadcast fits
-// the 16 vector registers that browsers map wasm SIMD onto. There is no fused multiply-add in
-// the baseline instruction set, so each step is a multiply and an add. Like the AVX kernels it
-// skips the steps at which one packed panel is zero (see gemm_steps): most of MNIST's pixels are.
+// WebAssembly SIMD (128-bit) GEMM kernel: an 8 x 4 tile of C in 8 v128 accumulators (two
+// vectors of A per k, four broadcasts of B). Browsers map wasm SIMD onto 16 vector registers and
+// V8 keeps one of them for itself; with the two A vectors, the broadcasts and a product's
+// temporary, an 8 x 4 tile is the largest that stays in registers. (An 8 x 6 tile spilled
+// four accumulators to the stack at every step and ran at 70% of this one's speed on MNIST's
+// products under V8.) There is no fused multiply-add in the baseline instruction set, so each
+// step is a multiply and an add. Like the AVX kernels it skips the steps at which one packed
+// panel is zero (see gemm_steps): most of MNIST's pixels are.
 //
 // Built only where the compiler targets wasm SIMD (emcc -msimd128); gemm.cpp then uses it for
 // the portable instruction set.
@@ -17,8 +20,8 @@
 
 namespace {
 
-struct wasm_simd_kernel : gemm_generic_packing<8, 6> {
-    static constexpr int64_t MC = 128, KC = 256, NC = 6 * 256;
+struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
+    static constexpr int64_t MC = 128, KC = 256, NC = 4 * 384;
     static constexpr bool    SKIPS_ZEROS = true;
 
     static void micro(int64_t kc, const float * __restrict a, const float * __restrict b, const gemm_tile_dst & d) {
