@@ -31,6 +31,60 @@ struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
                             const gemm_tile_dst & d) {
         tile<true>(n, steps, a, b, d);
     }
+    // Operands read along k (a row of A or a column of B contiguous in k, as in x·Wᵀ and the
+    // products of the backward pass) are packed 4 steps at a time through 4 x 4 transposes; the
+    // generic packing would move them one float at a time.
+    static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+        if (g.a_sk != 1 || g.a_si == 1) {
+            gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
+            return;
+        }
+        for (int64_t p = 0; p < mc; p += MR) {
+            if (mc - p < MR) {
+                gemm_pack_a_generic<MR>(g, i0 + p, mc - p, k0, kc, dst + p * kc);
+                continue;
+            }
+            const float * s = g.A + (i0 + p) * g.a_si + k0;
+            pack_along_k<2>(s, g.a_si, kc, dst + p * kc);
+        }
+    }
+    static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+        if (g.b_sk != 1 || g.b_sj == 1) {
+            gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
+            return;
+        }
+        for (int64_t q = 0; q < nc; q += NR) {
+            if (nc - q < NR) {
+                gemm_pack_b_generic<NR>(g, k0, kc, j0 + q, nc - q, dst + q * kc);
+                continue;
+            }
+            pack_along_k<1>(g.B + k0 + (j0 + q) * g.b_sj, g.b_sj, kc, dst + q * kc);
+        }
+    }
+    // 4*G lines of kc floats (line l at src + l*stride) into a panel whose step k holds the
+    // lines' k-th floats in order.
+    template <int G> static void pack_along_k(const float * src, int64_t stride, int64_t kc, float * dst) {
+        constexpr int W = 4 * G;
+        int64_t k = 0;
+        for (; k + 4 <= kc; k += 4) {
+#pragma clang loop unroll(full)
+            for (int h = 0; h < G; ++h) {
+                const float * s = src + 4 * h * stride + k;
+                const v128_t r0 = wasm_v128_load(s), r1 = wasm_v128_load(s + stride);
+                const v128_t r2 = wasm_v128_load(s + 2 * stride), r3 = wasm_v128_load(s + 3 * stride);
+                const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+                const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+                float * d = dst + k * W + 4 * h;
+                wasm_v128_store(d, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+                wasm_v128_store(d + W, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+                wasm_v128_store(d + 2 * W, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+                wasm_v128_store(d + 3 * W, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+            }
+        }
+        for (; k < kc; ++k) {
+            for (int l = 0; l < W; ++l) dst[k * W + l] = src[l * stride + k];
+        }
+    }
     static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<MR>(panel, kc, s, p); }
     static void scan_b(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<NR>(panel, kc, s, p); }
 
