@@ -35,6 +35,17 @@ struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
     // products of the backward pass) are packed 4 steps at a time through 4 x 4 transposes; the
     // generic packing would move them one float at a time.
     static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
+        if (g.a_si == 1 && mc % MR == 0) {
+            for (int64_t p = 0; p < mc; p += MR) {
+                const float * s = g.A + i0 + p + k0 * g.a_sk;
+                float *       d = dst + p * kc;
+                for (int64_t k = 0; k < kc; ++k, s += g.a_sk, d += MR) {
+                    wasm_v128_store(d, wasm_v128_load(s));
+                    wasm_v128_store(d + 4, wasm_v128_load(s + 4));
+                }
+            }
+            return;
+        }
         if (g.a_sk != 1 || g.a_si == 1) {
             gemm_pack_a_generic<MR>(g, i0, mc, k0, kc, dst);
             return;
@@ -49,6 +60,14 @@ struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
         }
     }
     static void pack_b(const cgml_gemm_args & g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float * dst) {
+        if (g.b_sj == 1 && nc % NR == 0) {
+            for (int64_t q = 0; q < nc; q += NR) {
+                const float * s = g.B + k0 * g.b_sk + j0 + q;
+                float *       d = dst + q * kc;
+                for (int64_t k = 0; k < kc; ++k, s += g.b_sk, d += NR) wasm_v128_store(d, wasm_v128_load(s));
+            }
+            return;
+        }
         if (g.b_sk != 1 || g.b_sj == 1) {
             gemm_pack_b_generic<NR>(g, k0, kc, j0, nc, dst);
             return;
@@ -85,8 +104,30 @@ struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
             for (int l = 0; l < W; ++l) dst[k * W + l] = src[l * stride + k];
         }
     }
-    static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<MR>(panel, kc, s, p); }
-    static void scan_b(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { gemm_scan_panel<NR>(panel, kc, s, p); }
+    static void scan_a(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { scan_panel<2>(panel, kc, s, p); }
+    static void scan_b(const float * panel, int64_t kc, gemm_steps & s, int64_t p) { scan_panel<1>(panel, kc, s, p); }
+
+    // gemm_scan_panel for a panel 4*G floats wide, a vector at a time: a step is nonzero when
+    // any lane differs from zero (NaN does), the panel finite when x - x == 0 in every lane.
+    template <int G> static void scan_panel(const float * panel, int64_t kc, gemm_steps & s, int64_t p) {
+        uint16_t * idx = s.idx + p * s.kc;
+        int32_t    n   = 0;
+        const v128_t zero = wasm_f32x4_splat(0.0f);
+        v128_t finite = wasm_i32x4_splat(-1);
+        for (int64_t k = 0; k < kc; ++k) {
+            v128_t nonzero = wasm_i32x4_splat(0);
+#pragma clang loop unroll(full)
+            for (int h = 0; h < G; ++h) {
+                const v128_t x = wasm_v128_load(panel + k * 4 * G + 4 * h);
+                nonzero = wasm_v128_or(nonzero, wasm_f32x4_ne(x, zero));
+                finite = wasm_v128_and(finite, wasm_f32x4_eq(wasm_f32x4_sub(x, x), zero));
+            }
+            idx[n] = (uint16_t) k;
+            n += wasm_v128_any_true(nonzero);
+        }
+        s.count[p]  = n;
+        s.finite[p] = wasm_i32x4_all_true(finite);
+    }
 
     // kc steps of the packed panels, or with STEPS the kc steps listed in steps.
     template <bool STEPS>
