@@ -31,9 +31,10 @@ struct wasm_simd_kernel : gemm_generic_packing<8, 4> {
                             const gemm_tile_dst & d) {
         tile<true>(n, steps, a, b, d);
     }
-    // Operands read along k (a row of A or a column of B contiguous in k, as in x·Wᵀ and the
-    // products of the backward pass) are packed 4 steps at a time through 4 x 4 transposes; the
-    // generic packing would move them one float at a time.
+    // The generic packing moves one float at a time. Panels contiguous along their width are
+    // copied a vector per step; operands read along k (a row of A or a column of B contiguous
+    // in k, as FC's weights and images are) are packed 4 steps at a time through 4 x 4
+    // transposes. Partial panels take the generic code.
     static void pack_a(const cgml_gemm_args & g, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float * dst) {
         if (g.a_si == 1 && mc % MR == 0) {
             for (int64_t p = 0; p < mc; p += MR) {
