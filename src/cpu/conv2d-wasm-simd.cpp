@@ -1,8 +1,8 @@
 // The direct convolution kernels (conv2d-kernels.h) for WebAssembly SIMD (128-bit): 4 pixels per
 // vector and block sizes for 16 registers, as for AVX2. WebAssembly has neither masked loads nor
-// a fused multiply-add: a mask is a range of lanes (every mask the kernels build is one), a
-// vector partly outside it is loaded lane by lane so that nothing outside the row is touched,
-// and a multiply-add is a multiply and an add.
+// a fused multiply-add: a mask is a lane-wide integer vector, a masked load a whole load with the
+// lanes outside cleared (see load_masked), a masked store one or two lane stores, and a
+// multiply-add is a multiply and an add.
 //
 // Built only where the compiler targets wasm SIMD (emcc -msimd128).
 
@@ -19,9 +19,7 @@ namespace {
 
 struct wasm_simd {
     typedef v128_t vec;
-    struct mask {
-        int lo, hi; // lanes lo <= j < hi
-    };
+    typedef v128_t mask; // all ones in the lanes that are in
     static constexpr int lanes = 4, max_channels = 8, pair_channels = 4, grad_channels = 3;
 
     static vec  zero() { return wasm_f32x4_splat(0.0f); }
@@ -30,32 +28,49 @@ struct wasm_simd {
     static vec  add(vec a, vec b) { return wasm_f32x4_add(a, b); }
     static vec  load(const float * p) { return wasm_v128_load(p); }
     static void store(float * p, vec v) { wasm_v128_store(p, v); }
-    static vec  load_masked(mask m, const float * p) {
-        if (m.lo == 0 && m.hi == lanes) return wasm_v128_load(p);
+    // A vector partly outside its row is loaded whole and the lanes outside are cleared: a
+    // load inside the module's linear memory cannot fault, whatever lies there. Only a vector
+    // that would reach past the end of the memory (which only grows, so the size read here
+    // stays a safe bound) is gathered lane by lane.
+    static vec load_masked(mask m, const float * p) {
+        const uintptr_t end = (uintptr_t) __builtin_wasm_memory_size(0) * 65536u;
+        if (__builtin_expect((uintptr_t) p + lanes * sizeof(float) <= end, 1)) return wasm_v128_and(wasm_v128_load(p), m);
         alignas(16) float t[lanes] = {0.0f, 0.0f, 0.0f, 0.0f};
-        for (int j = m.lo; j < m.hi; ++j) t[j] = p[j];
+        const int bits = wasm_i32x4_bitmask(m);
+        for (int j = 0; j < lanes; ++j)
+            if (bits >> j & 1) t[j] = p[j];
         return wasm_v128_load(t);
     }
+    // Stores only the lanes that are in (another thread may be writing the rest): the masks the
+    // kernels store under are a row's first lanes, which take one or two lane stores.
     static void store_masked(float * p, mask m, vec v) {
-        if (m.lo == 0 && m.hi == lanes) {
-            wasm_v128_store(p, v);
-            return;
+        switch (wasm_i32x4_bitmask(m)) {
+            case 0xf: wasm_v128_store(p, v); return;
+            case 0x0: return;
+            case 0x1: wasm_v128_store32_lane(p, v, 0); return;
+            case 0x3: wasm_v128_store64_lane(p, v, 0); return;
+            case 0x7:
+                wasm_v128_store64_lane(p, v, 0);
+                wasm_v128_store32_lane(p + 2, v, 2);
+                return;
+            default: {
+                const int bits = wasm_i32x4_bitmask(m);
+                alignas(16) float t[lanes];
+                wasm_v128_store(t, v);
+                for (int j = 0; j < lanes; ++j)
+                    if (bits >> j & 1) p[j] = t[j];
+            }
         }
-        alignas(16) float t[lanes];
-        wasm_v128_store(t, v);
-        for (int j = m.lo; j < m.hi; ++j) p[j] = t[j];
     }
     static mask between(int64_t lo, int64_t hi) {
         lo = lo < 0 ? 0 : lo > lanes ? lanes : lo;
         hi = hi < lo ? lo : hi > lanes ? lanes : hi;
-        return {(int) lo, (int) hi};
+        const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+        return wasm_v128_and(wasm_i32x4_ge(lane, wasm_i32x4_splat((int32_t) lo)), wasm_i32x4_lt(lane, wasm_i32x4_splat((int32_t) hi)));
     }
-    static mask both(mask a, mask b) {
-        const int lo = a.lo > b.lo ? a.lo : b.lo, hi = a.hi < b.hi ? a.hi : b.hi;
-        return {lo, hi < lo ? lo : hi};
-    }
-    static mask none() { return {0, 0}; }
-    static mask all() { return {0, lanes}; }
+    static mask both(mask a, mask b) { return wasm_v128_and(a, b); }
+    static mask none() { return wasm_i32x4_splat(0); }
+    static mask all() { return wasm_i32x4_splat(-1); }
     // wasm_f32x4_pmax(r, v) is std::max(r, v): r unless v is greater (NaNs and ties keep r)
     static vec pool_2x2(vec top, vec bottom) {
         vec r = wasm_f32x4_pmax(wasm_f32x4_splat(-FLT_MAX), wasm_i32x4_shuffle(top, top, 0, 2, 0, 2));
