@@ -15,13 +15,28 @@ void main() {
     if (e >= nelements(ned)) return; // the whole workgroup leaves together
     const int s0 = pc.P.i[0].y, s1 = pc.P.i[0].z, p0 = pc.P.i[0].w, p1 = pc.P.i[1].x, d0 = pc.P.i[1].y, d1 = pc.P.i[1].z;
     const ivec4 k = unravel(e, ned); // (kw, kh, ic, oc)
-    const int n_terms = neg.x * neg.y * neg.w;
+    const ivec4 nbx = pc.P.nb[SRC0], nbg = pc.P.nb[SRC1];
+    F32 x = F32(pc.P.addr[SRC0]), g = F32(pc.P.addr[SRC1]);
+    const int OW = neg.x, OH = neg.y, N = neg.w;
+    const int xbase = k.z * nbx.z, gbase = k.w * nbg.z;
+    // Invocation l takes terms l, l + WG, ... of the sum in (ow, oh, n) order. The coordinates
+    // advance by WG terms with additions and one carry each, no division per term.
+    const int l = int(gl_LocalInvocationID.x);
+    const int step_ow = WG % OW, step_oh = (WG / OW) % OH, step_n = WG / (OW * OH);
+    int ow = l % OW, oh = (l / OW) % OH, n = l / (OW * OH);
     float acc = 0.0;
-    for (int j = int(gl_LocalInvocationID.x); j < n_terms; j += WG) {
-        const int ow = j % neg.x, oh = (j / neg.x) % neg.y, n = j / (neg.x * neg.y);
+    while (n < N) {
         const int iw = ow * s0 + k.x * d0 - p0, ih = oh * s1 + k.y * d1 - p1;
-        if (iw < 0 || iw >= nex.x || ih < 0 || ih >= nex.y) continue;
-        acc += ld(SRC0, ivec4(iw, ih, k.z, n)) * ld(SRC1, ivec4(ow, oh, k.w, n));
+        if (iw >= 0 && iw < nex.x && ih >= 0 && ih < nex.y) {
+            acc += x.v[xbase + n * nbx.w + ih * nbx.y + iw * nbx.x] * g.v[gbase + n * nbg.w + oh * nbg.y + ow * nbg.x];
+        }
+        ow += step_ow;
+        const int cw = ow >= OW ? 1 : 0;
+        ow -= cw * OW;
+        oh += step_oh + cw;
+        const int ch = oh >= OH ? 1 : 0;
+        oh -= ch * OH;
+        n += step_n + ch;
     }
     part[gl_LocalInvocationID.x] = acc;
     barrier();
