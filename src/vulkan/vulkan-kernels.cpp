@@ -128,7 +128,8 @@ bool mul_mat_supports(const ggml_tensor * t) {
            t->ne[2] * t->ne[3] <= 65535;
 }
 vk_grid mul_mat_setup(const ggml_tensor * t, vk_params &, uint32_t) {
-    return {(uint32_t) ((t->ne[0] + 15) / 16), (uint32_t) ((t->ne[1] + 15) / 16), (uint32_t) (t->ne[2] * t->ne[3])};
+    // mul_mat.comp: one workgroup per 64x64 output tile
+    return {(uint32_t) ((t->ne[0] + 63) / 64), (uint32_t) ((t->ne[1] + 63) / 64), (uint32_t) (t->ne[2] * t->ne[3])};
 }
 
 bool out_prod_supports(const ggml_tensor * t) {
