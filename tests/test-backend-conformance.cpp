@@ -296,6 +296,15 @@ std::vector<op_case> cases() {
     v.push_back({"mul_mat mnist fc1", 2e-5, [](ggml_context * c) { return ggml_mul_mat(c, in(c, "w", 784, 500), in(c, "x", 784, 100)); }});
     v.push_back({"out_prod odd", 2e-5, [](ggml_context * c) { return ggml_out_prod(c, in(c, "a", 13, 29), in(c, "b", 7, 29)); }});
     v.push_back({"out_prod mnist", 2e-5, [](ggml_context * c) { return ggml_out_prod(c, in(c, "a", 500, 100), in(c, "b", 10, 100)); }});
+    v.push_back({"out_prod batched broadcast", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, in(c, "a", 13, 29, 2, 1), in(c, "b", 70, 29, 4, 3));
+    }});
+    v.push_back({"out_prod transposed inputs", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, ggml_transpose(c, in(c, "a", 29, 67)), ggml_transpose(c, in(c, "b", 29, 13)));
+    }});
+    v.push_back({"out_prod mnist fc1 gradient", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, in(c, "x", 784, 1000), in(c, "g", 500, 1000));
+    }});
     v.push_back({"sum", 2e-5, [](ggml_context * c) { return ggml_sum(c, in(c, "a", 37, 19, 3)); }});
     v.push_back({"sum permuted", 2e-5, [](ggml_context * c) { return ggml_sum(c, ggml_permute(c, in(c, "a", 37, 19, 3), 1, 2, 0, 3)); }});
     v.push_back({"sum_rows", 2e-5, [](ggml_context * c) { return ggml_sum_rows(c, in(c, "a", 1000, 7, 3)); }});

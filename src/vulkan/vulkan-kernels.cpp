@@ -127,14 +127,16 @@ bool mul_mat_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && b->ne[2] % a->ne[2] == 0 && b->ne[3] % a->ne[3] == 0 &&
            t->ne[2] * t->ne[3] <= 65535;
 }
-vk_grid mul_mat_setup(const ggml_tensor * t, vk_params &, uint32_t) {
-    // mul_mat.comp: one workgroup per 64x64 output tile
+vk_grid mul_mat_setup(const ggml_tensor * t, vk_params & p, uint32_t) {
+    // mul_mat.comp: one workgroup per 64x64 output tile; i[0].x = 1 for out_prod
+    p.i[0] = t->op == GGML_OP_OUT_PROD;
     return {(uint32_t) ((t->ne[0] + 63) / 64), (uint32_t) ((t->ne[1] + 63) / 64), (uint32_t) (t->ne[2] * t->ne[3])};
 }
 
 bool out_prod_supports(const ggml_tensor * t) {
     const ggml_tensor * a = t->src[0];
-    return all_f32(t) && sizes_fit(t) && t->ne[2] % a->ne[2] == 0 && t->ne[3] % a->ne[3] == 0;
+    return all_f32(t) && sizes_fit(t) && t->ne[2] % a->ne[2] == 0 && t->ne[3] % a->ne[3] == 0 &&
+           t->ne[2] * t->ne[3] <= 65535;
 }
 
 // --- reductions -------------------------------------------------------------------------------
@@ -249,7 +251,7 @@ const table_entry TABLE[] = {
     {GGML_OP_REPEAT, {"unary", repeat_supports, repeat_setup, 0}},
     {GGML_OP_REPEAT_BACK, {"repeat_back", repeat_back_supports, elementwise_grid, 0}},
     {GGML_OP_MUL_MAT, {"mul_mat", mul_mat_supports, mul_mat_setup, 0}},
-    {GGML_OP_OUT_PROD, {"out_prod", out_prod_supports, elementwise_grid, 0}},
+    {GGML_OP_OUT_PROD, {"mul_mat", out_prod_supports, mul_mat_setup, 0}},
     {GGML_OP_SUM, {"reduce", reduce_supports, reduce_setup, 0}},
     {GGML_OP_SUM_ROWS, {"reduce", reduce_supports, reduce_setup, 0}},
     {GGML_OP_MEAN, {"reduce", reduce_supports, reduce_setup, 0}},

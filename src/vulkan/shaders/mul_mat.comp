@@ -1,5 +1,7 @@
 #version 450
-// dst[i0,i1,i2,i3] = sum_k src0[k,i0,i2/r2,i3/r3] * src1[k,i1,i2,i3]: 64x64 output tiles per
+// i[0].x = 0 (mul_mat): dst[i0,i1,i2,i3] = sum_k src0[k,i0,i2/r2,i3/r3] * src1[k,i1,i2,i3]
+// i[0].x = 1 (out_prod): dst[i0,i1,i2,i3] = sum_k src0[i0,k,i2/r2,i3/r3] * src1[i1,k,i2,i3]
+// (the same product with the sources' first two dimensions swapped). 64x64 output tiles per
 // workgroup of 16x16 invocations, each invocation accumulating a 4x4 block of them in registers
 // (rows lx + 16*i, columns ly + 16*j: neighbouring invocations read neighbouring shared words).
 // The K dimension is walked in steps of 16 through shared memory; each step costs 8 shared
@@ -18,7 +20,11 @@ shared float tb[TS][BT + 1];
 void main() {
     const ivec4 ned = pc.P.ne[DST], ne0 = pc.P.ne[SRC0], ne1 = pc.P.ne[SRC1];
     const ivec4 nb0 = pc.P.nb[SRC0], nb1 = pc.P.nb[SRC1], nbd = pc.P.nb[DST];
-    const int K = ne0.x;
+    // each source as rows of K elements: row count, row stride, element stride
+    const bool outer = pc.P.i[0].x == 1;
+    const int K = outer ? ne0.y : ne0.x;
+    const int na = outer ? ne0.x : ne0.y, ars = outer ? nb0.x : nb0.y, aks = outer ? nb0.y : nb0.x;
+    const int nb = outer ? ne1.x : ne1.y, brs = outer ? nb1.x : nb1.y, bks = outer ? nb1.y : nb1.x;
     const int i2 = int(gl_WorkGroupID.z) % ned.z, i3 = int(gl_WorkGroupID.z) / ned.z;
     const int i02 = i2 / (ne1.z / ne0.z), i03 = i3 / (ne1.w / ne0.w);
     const int lx = int(gl_LocalInvocationID.x), ly = int(gl_LocalInvocationID.y);
@@ -32,14 +38,15 @@ void main() {
     for (int i = 0; i < R; ++i)
         for (int j = 0; j < R; ++j) acc[i][j] = 0.0;
     for (int k0 = 0; k0 < K; k0 += TS) {
-        // the 256 invocations load the 16 x 64 elements of each tile, 4 each: element
-        // (k0 + q % 16, row + q / 16) for q = t + 256*e, K innermost as src0 and src1 store it
+        // the 256 invocations load the 16 x 64 elements of each tile, 4 each, q = t + 256*e:
+        // element (k0 + q % 16, row + q / 16) for mul_mat, whose sources store K innermost, and
+        // (k0 + q / 64, row + q % 64) for out_prod, whose sources store the rows innermost
         for (int e = 0; e < R; ++e) {
             const int q = t + e * TS * TS;
-            const int kk = q % TS, r = q / TS;
+            const int kk = outer ? q / BT : q % TS, r = outer ? q % BT : q / TS;
             const int k = k0 + kk, ra = row0 + r, rb = row1 + r;
-            ta[kk][r] = (k < K && ra < ne0.y) ? a.v[abase + ra * nb0.y + k * nb0.x] : 0.0;
-            tb[kk][r] = (k < K && rb < ne1.y) ? b.v[bbase + rb * nb1.y + k * nb1.x] : 0.0;
+            ta[kk][r] = (k < K && ra < na) ? a.v[abase + ra * ars + k * aks] : 0.0;
+            tb[kk][r] = (k < K && rb < nb) ? b.v[bbase + rb * brs + k * bks] : 0.0;
         }
         barrier();
         for (int kk = 0; kk < TS; ++kk) {
