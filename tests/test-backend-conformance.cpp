@@ -286,6 +286,13 @@ std::vector<op_case> cases() {
     }});
     v.push_back({"repeat", 1e-6, [](ggml_context * c) { return ggml_repeat(c, in(c, "a", 7, 1, 3), in(c, "b", 14, 5, 3, 2)); }});
     v.push_back({"repeat_back", 2e-5, [](ggml_context * c) { return ggml_repeat_back(c, in(c, "a", 14, 5, 3, 2), in(c, "b", 7, 1, 3)); }});
+    v.push_back({"repeat_back fc bias", 2e-5, [](ggml_context * c) { return ggml_repeat_back(c, in(c, "a", 500, 1000), in(c, "b", 500)); }});
+    v.push_back({"repeat_back conv bias", 2e-5, [](ggml_context * c) {
+        return ggml_repeat_back(c, in(c, "a", 14, 14, 8, 100), in(c, "b", 1, 1, 8, 1));
+    }});
+    v.push_back({"repeat_back permuted", 2e-5, [](ggml_context * c) {
+        return ggml_repeat_back(c, ggml_permute(c, in(c, "a", 5, 9, 6, 4), 2, 0, 3, 1), in(c, "b", 3, 1, 5, 2));
+    }});
     v.push_back({"mul_mat odd", 2e-5, [](ggml_context * c) { return ggml_mul_mat(c, in(c, "a", 37, 19), in(c, "b", 37, 23)); }});
     v.push_back({"mul_mat batched broadcast", 2e-5, [](ggml_context * c) {
         return ggml_mul_mat(c, in(c, "a", 17, 9, 2, 1), in(c, "b", 17, 11, 4, 3));

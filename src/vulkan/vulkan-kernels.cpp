@@ -117,7 +117,7 @@ vk_grid repeat_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
 bool repeat_back_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && ggml_can_repeat(t, t->src[0]);
 }
-vk_grid elementwise_grid(const ggml_tensor * t, vk_params &, uint32_t max_x) { return linear_grid(ggml_nelements(t), max_x); }
+vk_grid one_group_per_element(const ggml_tensor * t, vk_params &, uint32_t max_x) { return groups_grid(ggml_nelements(t), max_x); }
 
 // --- matrix products ------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ const table_entry TABLE[] = {
     {GGML_OP_CONT, {"unary", copy_supports, copy_setup, 0}},
     {GGML_OP_CPY, {"unary", copy_supports, copy_setup, 0}},
     {GGML_OP_REPEAT, {"unary", repeat_supports, repeat_setup, 0}},
-    {GGML_OP_REPEAT_BACK, {"repeat_back", repeat_back_supports, elementwise_grid, 0}},
+    {GGML_OP_REPEAT_BACK, {"repeat_back", repeat_back_supports, one_group_per_element, 0}},
     {GGML_OP_MUL_MAT, {"mul_mat", mul_mat_supports, mul_mat_setup, 0}},
     {GGML_OP_OUT_PROD, {"mul_mat", out_prod_supports, mul_mat_setup, 0}},
     {GGML_OP_SUM, {"reduce", reduce_supports, reduce_setup, 0}},

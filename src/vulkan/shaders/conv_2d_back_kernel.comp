@@ -7,7 +7,7 @@
 #include "common.glsl"
 #define WG 256
 layout(local_size_x = WG) in;
-shared float part[WG];
+#include "workgroup_sum.glsl"
 
 void main() {
     const ivec4 ned = pc.P.ne[DST], nex = pc.P.ne[SRC0], neg = pc.P.ne[SRC1];
@@ -19,30 +19,17 @@ void main() {
     F32 x = F32(pc.P.addr[SRC0]), g = F32(pc.P.addr[SRC1]);
     const int OW = neg.x, OH = neg.y, N = neg.w;
     const int xbase = k.z * nbx.z, gbase = k.w * nbg.z;
-    // Invocation l takes terms l, l + WG, ... of the sum in (ow, oh, n) order. The coordinates
-    // advance by WG terms with additions and one carry each, no division per term.
-    const int l = int(gl_LocalInvocationID.x);
-    const int step_ow = WG % OW, step_oh = (WG / OW) % OH, step_n = WG / (OW * OH);
-    int ow = l % OW, oh = (l / OW) % OH, n = l / (OW * OH);
+    // Invocation l takes terms l, l + WG, ... of the sum in (ow, oh, n) order; the coordinates
+    // advance by WG terms without a division per term.
+    const ivec4 terms = ivec4(OW, OH, N, 1), step = unravel(WG, terms);
     float acc = 0.0;
-    while (n < N) {
+    for (ivec4 j = unravel(int(gl_LocalInvocationID.x), terms); j.w < 1; j = advance(j, step, terms)) {
+        const int ow = j.x, oh = j.y, n = j.z;
         const int iw = ow * s0 + k.x * d0 - p0, ih = oh * s1 + k.y * d1 - p1;
         if (iw >= 0 && iw < nex.x && ih >= 0 && ih < nex.y) {
             acc += x.v[xbase + n * nbx.w + ih * nbx.y + iw * nbx.x] * g.v[gbase + n * nbg.w + oh * nbg.y + ow * nbg.x];
         }
-        ow += step_ow;
-        const int cw = ow >= OW ? 1 : 0;
-        ow -= cw * OW;
-        oh += step_oh + cw;
-        const int ch = oh >= OH ? 1 : 0;
-        oh -= ch * OH;
-        n += step_n + ch;
     }
-    part[gl_LocalInvocationID.x] = acc;
-    barrier();
-    for (uint s = WG / 2; s > 0; s >>= 1) {
-        if (gl_LocalInvocationID.x < s) part[gl_LocalInvocationID.x] += part[gl_LocalInvocationID.x + s];
-        barrier();
-    }
-    if (gl_LocalInvocationID.x == 0) st(k, part[0]);
+    const float total = workgroup_sum(acc);
+    if (gl_LocalInvocationID.x == 0) st(k, total);
 }
