@@ -356,6 +356,18 @@ std::vector<op_case> cases() {
     v.push_back({"pool_2d_back avg padded", 2e-5, [](ggml_context * c) {
         return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_AVG, 3, 3, 2, 2, 1, 1);
     }});
+    v.push_back({"pool_2d_back max odd padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_MAX, 2, 2, 2, 2, 1, 1);
+    }});
+    v.push_back({"pool_2d_back max gaps", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 3, 3, 3, 2), in(c, "x", 10, 8, 3, 2), GGML_OP_POOL_MAX, 2, 2, 3, 3, 0, 0);
+    }});
+    v.push_back({"pool_2d_back max ties (relu input)", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 14, 14, 4, 2), ggml_relu(c, in(c, "x", 28, 28, 4, 2)), GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
+    }});
+    v.push_back({"pool_2d_back avg gaps padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 4, 3, 3, 2), in(c, "x", 10, 8, 3, 2), GGML_OP_POOL_AVG, 2, 2, 3, 3, 1, 1);
+    }});
     conv_cases(v);
     gradient_cases(v);
     return v;

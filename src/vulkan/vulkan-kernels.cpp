@@ -199,6 +199,14 @@ vk_grid pool_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     p.i[5] = op[4];
     p.i[6] = op[5];
     p.i[7] = op[6];
+    if (t->op == GGML_OP_POOL_2D_BACK && op[1] <= op[3] && op[2] <= op[4]) {
+        // windows without overlap: pool.comp mode 2, one invocation per cell (as its back_cells)
+        const ggml_tensor * g = t->src[0];
+        p.i[0] = 2;
+        const int64_t cx = std::max<int64_t>(g->ne[0], (t->ne[0] + op[5] + op[3] - 1) / op[3]);
+        const int64_t cy = std::max<int64_t>(g->ne[1], (t->ne[1] + op[6] + op[4] - 1) / op[4]);
+        return linear_grid(cx * cy * t->ne[2] * t->ne[3], max_x);
+    }
     return linear_grid(ggml_nelements(t), max_x);
 }
 
