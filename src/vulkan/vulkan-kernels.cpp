@@ -226,7 +226,9 @@ vk_grid conv_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
 }
 vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     conv_params_to(t, p, 0);
-    return groups_grid(ggml_nelements(t), max_x);
+    // conv_2d_back_kernel.comp: kernels up to 3x3 take one workgroup per (ic, oc) for all taps
+    p.i[7] = t->ne[0] <= 3 && t->ne[1] <= 3;
+    return groups_grid(p.i[7] ? t->ne[2] * t->ne[3] : ggml_nelements(t), max_x);
 }
 
 // 2-D only; the kernel (src0) gives only its shape, so its type does not matter.
