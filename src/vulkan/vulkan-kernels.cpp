@@ -222,7 +222,8 @@ void conv_params_to(const ggml_tensor * t, vk_params & p, int mode) {
 bool conv_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
 vk_grid conv_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     conv_params_to(t, p, t->op == GGML_OP_CONV_2D ? 0 : 1);
-    return linear_grid(ggml_nelements(t), max_x);
+    // conv_2d.comp: one invocation per pixel and block of 4 channels
+    return linear_grid(t->ne[0] * t->ne[1] * ((t->ne[2] + 3) / 4) * t->ne[3], max_x);
 }
 vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     conv_params_to(t, p, 0);
