@@ -227,8 +227,10 @@ vk_grid conv_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
 }
 vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     conv_params_to(t, p, 0);
-    // conv_2d_back_kernel.comp: kernels up to 3x3 take one workgroup per (ic, oc) for all taps
-    p.i[7] = t->ne[0] <= 3 && t->ne[1] <= 3;
+    // conv_2d_back_kernel.comp: kernels up to 3x3 take one workgroup per (ic, oc) for all taps,
+    // where that still gives a GPU enough workgroups (MNIST's conv2: 128; conv1 has 8 and keeps
+    // one workgroup per weight, 72)
+    p.i[7] = t->ne[0] <= 3 && t->ne[1] <= 3 && t->ne[2] * t->ne[3] >= 64;
     return groups_grid(p.i[7] ? t->ne[2] * t->ne[3] : ggml_nelements(t), max_x);
 }
 
