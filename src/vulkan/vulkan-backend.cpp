@@ -208,7 +208,7 @@ ggml_status vk_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgrap
             if (s < 3) fill_slot(p, 1 + s, src);
             (k->writes_srcs & (1u << s) ? writes : reads).push_back(range_of(src));
         }
-        const vk_grid g = k->setup(node, p, dev->max_groups_x);
+        const vk_grid g = k->setup(node, p, {dev->max_groups_x, dev->busy_groups});
 
         bool hazard = false;
         for (const byte_range & r : reads) hazard = hazard || any_overlap(write_set, r);
