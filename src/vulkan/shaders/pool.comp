@@ -5,8 +5,9 @@
 // element per invocation, gathering from every window that covers it (max: only where it is the
 // window's first maximum; avg: an equal share of the window, padding included, as the forward).
 // mode 2: pool_2d_back when windows do not overlap (k <= s, as in MNIST's 2x2 stride-2 pooling):
-// one invocation per s0 x s1 cell of the input, the cell of window (ox, oy) first; it reads the
-// window once and writes the whole cell (zero outside the window, and in cells of no window).
+// one invocation per s0 x s1 cell of the input (cell (ox, oy) starts where window (ox, oy) does);
+// it reads the window once and writes the whole cell (zero outside the window, and in the cells
+// past the last window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 layout(local_size_x = 256) in;
