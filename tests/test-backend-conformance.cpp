@@ -152,6 +152,7 @@ const conv_case CONVS[] = {
     {"mnist conv1", {3, 3, 1, 8}, {28, 28, 1, 5}, 1, 1, 1, 1, 1, 1},
     {"mnist conv2", {3, 3, 8, 16}, {14, 14, 8, 5}, 1, 1, 1, 1, 1, 1},
     {"odd strided dilated", {3, 2, 3, 5}, {11, 9, 3, 2}, 2, 3, 2, 1, 2, 1},
+    {"odd strided dilated, 72 channel pairs", {3, 2, 8, 9}, {11, 9, 8, 2}, 2, 3, 2, 1, 2, 1},
     {"odd 5x5 no padding", {5, 5, 2, 3}, {13, 10, 2, 3}, 1, 2, 0, 0, 1, 1},
 };
 
@@ -286,6 +287,13 @@ std::vector<op_case> cases() {
     }});
     v.push_back({"repeat", 1e-6, [](ggml_context * c) { return ggml_repeat(c, in(c, "a", 7, 1, 3), in(c, "b", 14, 5, 3, 2)); }});
     v.push_back({"repeat_back", 2e-5, [](ggml_context * c) { return ggml_repeat_back(c, in(c, "a", 14, 5, 3, 2), in(c, "b", 7, 1, 3)); }});
+    v.push_back({"repeat_back fc bias", 2e-5, [](ggml_context * c) { return ggml_repeat_back(c, in(c, "a", 500, 1000), in(c, "b", 500)); }});
+    v.push_back({"repeat_back conv bias", 2e-5, [](ggml_context * c) {
+        return ggml_repeat_back(c, in(c, "a", 14, 14, 8, 100), in(c, "b", 1, 1, 8, 1));
+    }});
+    v.push_back({"repeat_back permuted", 2e-5, [](ggml_context * c) {
+        return ggml_repeat_back(c, ggml_permute(c, in(c, "a", 5, 9, 6, 4), 2, 0, 3, 1), in(c, "b", 3, 1, 5, 2));
+    }});
     v.push_back({"mul_mat odd", 2e-5, [](ggml_context * c) { return ggml_mul_mat(c, in(c, "a", 37, 19), in(c, "b", 37, 23)); }});
     v.push_back({"mul_mat batched broadcast", 2e-5, [](ggml_context * c) {
         return ggml_mul_mat(c, in(c, "a", 17, 9, 2, 1), in(c, "b", 17, 11, 4, 3));
@@ -296,6 +304,15 @@ std::vector<op_case> cases() {
     v.push_back({"mul_mat mnist fc1", 2e-5, [](ggml_context * c) { return ggml_mul_mat(c, in(c, "w", 784, 500), in(c, "x", 784, 100)); }});
     v.push_back({"out_prod odd", 2e-5, [](ggml_context * c) { return ggml_out_prod(c, in(c, "a", 13, 29), in(c, "b", 7, 29)); }});
     v.push_back({"out_prod mnist", 2e-5, [](ggml_context * c) { return ggml_out_prod(c, in(c, "a", 500, 100), in(c, "b", 10, 100)); }});
+    v.push_back({"out_prod batched broadcast", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, in(c, "a", 13, 29, 2, 1), in(c, "b", 70, 29, 4, 3));
+    }});
+    v.push_back({"out_prod transposed inputs", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, ggml_transpose(c, in(c, "a", 29, 67)), ggml_transpose(c, in(c, "b", 29, 13)));
+    }});
+    v.push_back({"out_prod mnist fc1 gradient", 2e-5, [](ggml_context * c) {
+        return ggml_out_prod(c, in(c, "x", 784, 1000), in(c, "g", 500, 1000));
+    }});
     v.push_back({"sum", 2e-5, [](ggml_context * c) { return ggml_sum(c, in(c, "a", 37, 19, 3)); }});
     v.push_back({"sum permuted", 2e-5, [](ggml_context * c) { return ggml_sum(c, ggml_permute(c, in(c, "a", 37, 19, 3), 1, 2, 0, 3)); }});
     v.push_back({"sum_rows", 2e-5, [](ggml_context * c) { return ggml_sum_rows(c, in(c, "a", 1000, 7, 3)); }});
@@ -339,6 +356,18 @@ std::vector<op_case> cases() {
     }});
     v.push_back({"pool_2d_back avg padded", 2e-5, [](ggml_context * c) {
         return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_AVG, 3, 3, 2, 2, 1, 1);
+    }});
+    v.push_back({"pool_2d_back max odd padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 5, 4, 3, 2), in(c, "x", 9, 7, 3, 2), GGML_OP_POOL_MAX, 2, 2, 2, 2, 1, 1);
+    }});
+    v.push_back({"pool_2d_back max gaps", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 3, 3, 3, 2), in(c, "x", 10, 8, 3, 2), GGML_OP_POOL_MAX, 2, 2, 3, 3, 0, 0);
+    }});
+    v.push_back({"pool_2d_back max ties (relu input)", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 14, 14, 4, 2), ggml_relu(c, in(c, "x", 28, 28, 4, 2)), GGML_OP_POOL_MAX, 2, 2, 2, 2, 0, 0);
+    }});
+    v.push_back({"pool_2d_back avg gaps padded", 2e-5, [](ggml_context * c) {
+        return ggml_pool_2d_back(c, in(c, "g", 4, 3, 3, 2), in(c, "x", 10, 8, 3, 2), GGML_OP_POOL_AVG, 2, 2, 3, 3, 1, 1);
     }});
     conv_cases(v);
     gradient_cases(v);

@@ -6,6 +6,7 @@
 #include "ggml-vulkan.h"
 #include "vulkan/vulkan-device.h"
 #include "vulkan/vulkan-kernels.h"
+#include "vulkan/vulkan-profile.h"
 
 #include <algorithm>
 #include <cstring>
@@ -114,6 +115,7 @@ struct vk_backend_context {
     vk_device * dev;
     std::string name;
     vk_buffer   params;            // host-visible parameter blocks, one per dispatch of a graph
+    vk_profile  profile;           // used only with CGML_VK_PROFILE
 };
 
 const char * vk_backend_get_name(ggml_backend_t backend) { return ((vk_backend_context *) backend->context)->name.c_str(); }
@@ -123,6 +125,7 @@ void vk_backend_free(ggml_backend_t backend) {
     {
         std::lock_guard<std::recursive_mutex> lock(ctx->dev->mutex);
         ctx->dev->destroy_buffer(ctx->params);
+        ctx->profile.destroy(*ctx->dev);
     }
     delete ctx;
     delete backend;
@@ -171,6 +174,8 @@ ggml_status vk_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgrap
     // what an earlier one read or wrote, waits for it; independent dispatches run unordered.
     std::vector<byte_range> read_set, write_set;
     dev->begin();
+    const bool profiling = vk_profile::enabled();
+    if (profiling) ctx->profile.begin_graph(*dev, n_nodes);
     int n_dispatch = 0;
     for (int i = 0; i < n_nodes; ++i) {
         ggml_tensor * node = ggml_graph_node(cgraph, i);
@@ -203,7 +208,7 @@ ggml_status vk_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgrap
             if (s < 3) fill_slot(p, 1 + s, src);
             (k->writes_srcs & (1u << s) ? writes : reads).push_back(range_of(src));
         }
-        const vk_grid g = k->setup(node, p, dev->max_groups_x);
+        const vk_grid g = k->setup(node, p, {dev->max_groups_x, dev->busy_groups});
 
         bool hazard = false;
         for (const byte_range & r : reads) hazard = hazard || any_overlap(write_set, r);
@@ -223,10 +228,13 @@ ggml_status vk_backend_graph_compute(ggml_backend_t backend, ggml_cgraph * cgrap
         const uint64_t block_addr = ctx->params.address + (uint64_t) n_dispatch * sizeof(vk_params);
         vkCmdBindPipeline(dev->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, dev->pipelines.at(k->shader));
         vkCmdPushConstants(dev->cmd, dev->pipeline_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(block_addr), &block_addr);
+        if (profiling) ctx->profile.before_dispatch(*dev);
         vkCmdDispatch(dev->cmd, g.x, g.y, g.z);
+        if (profiling) ctx->profile.after_dispatch(*dev, k->shader, node);
         ++n_dispatch;
     }
     dev->submit();
+    if (profiling) ctx->profile.end_graph(*dev);
     return GGML_STATUS_SUCCESS;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 void vk_check(VkResult r, const char * what) {
     if (r != VK_SUCCESS) GGML_ABORT("Vulkan: %s failed (VkResult %d)", what, (int) r);
@@ -75,6 +76,9 @@ struct vk_instance {
             d->name = p2.properties.deviceName;
             d->max_alloc = m3.maxMemoryAllocationSize;
             d->max_groups_x = p2.properties.limits.maxComputeWorkGroupCount[0];
+            if (p2.properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+                d->busy_groups = std::max(1u, std::thread::hardware_concurrency());
+            }
             VkPhysicalDeviceMemoryProperties mp;
             vkGetPhysicalDeviceMemoryProperties(pd, &mp);
             for (uint32_t h = 0; h < mp.memoryHeapCount; ++h) {

@@ -27,6 +27,10 @@ struct vk_device {
     VkDeviceSize     memory_total = 0;
     VkDeviceSize     max_alloc = 0;
     uint32_t         max_groups_x = 65535;
+    // Workgroups that keep the device busy, for kernels that trade fewer workgroups for less work:
+    // a software device's threads (one workgroup each at a time); for a GPU 64, since Vulkan does
+    // not report its number of multiprocessors.
+    uint32_t         busy_groups = 64;
     // Device-local bytes this process may allocate: no limit of our own, unless the environment
     // variable CGML_VK_MEMORY_LIMIT (bytes) sets one; tests use it to run out of device memory.
     VkDeviceSize     memory_limit = UINT64_MAX;

@@ -46,14 +46,14 @@ bool sizes_fit(const ggml_tensor * t) {
 bool binary_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && ggml_can_repeat(t->src[1], t->src[0]) && ggml_are_same_shape(t, t->src[0]);
 }
-vk_grid binary_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid binary_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     switch (t->op) {
         case GGML_OP_ADD: p.i[0] = 0; break;
         case GGML_OP_SUB: p.i[0] = 1; break;
         case GGML_OP_MUL: p.i[0] = 2; break;
         default:          p.i[0] = 3; break;
     }
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 // unary.comp function codes
@@ -84,14 +84,14 @@ int unary_code(const ggml_tensor * t) {
 bool unary_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && unary_code(t) >= 0 && ggml_are_same_shape(t, t->src[0]);
 }
-vk_grid unary_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid unary_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = unary_code(t);
     p.i[1] = 0;
     if (t->op == GGML_OP_SCALE) {
         p.f[0] = ggml_get_op_params_f32(t, 0);
         p.f[1] = ggml_get_op_params_f32(t, 1);
     }
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 // dup / cont / cpy: same element count, any layouts, row-major order preserved
@@ -99,25 +99,25 @@ bool copy_supports(const ggml_tensor * t) {
     return t->type == GGML_TYPE_F32 && t->src[0]->type == GGML_TYPE_F32 && sizes_fit(t) &&
            ggml_nelements(t) == ggml_nelements(t->src[0]);
 }
-vk_grid copy_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid copy_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = U_COPY;
     p.i[1] = 1;
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 bool repeat_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && ggml_can_repeat(t->src[0], t);
 }
-vk_grid repeat_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid repeat_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = U_COPY;
     p.i[1] = 0;
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 bool repeat_back_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && ggml_can_repeat(t, t->src[0]);
 }
-vk_grid elementwise_grid(const ggml_tensor * t, vk_params &, uint32_t max_x) { return linear_grid(ggml_nelements(t), max_x); }
+vk_grid one_group_per_element(const ggml_tensor * t, vk_params &, const vk_limits & lim) { return groups_grid(ggml_nelements(t), lim.max_groups_x); }
 
 // --- matrix products ------------------------------------------------------------------------
 
@@ -127,43 +127,46 @@ bool mul_mat_supports(const ggml_tensor * t) {
     return all_f32(t) && sizes_fit(t) && b->ne[2] % a->ne[2] == 0 && b->ne[3] % a->ne[3] == 0 &&
            t->ne[2] * t->ne[3] <= 65535;
 }
-vk_grid mul_mat_setup(const ggml_tensor * t, vk_params &, uint32_t) {
-    return {(uint32_t) ((t->ne[0] + 15) / 16), (uint32_t) ((t->ne[1] + 15) / 16), (uint32_t) (t->ne[2] * t->ne[3])};
+vk_grid mul_mat_setup(const ggml_tensor * t, vk_params & p, const vk_limits &) {
+    // mul_mat.comp: one workgroup per 64x64 output tile; i[0].x = 1 for out_prod
+    p.i[0] = t->op == GGML_OP_OUT_PROD;
+    return {(uint32_t) ((t->ne[0] + 63) / 64), (uint32_t) ((t->ne[1] + 63) / 64), (uint32_t) (t->ne[2] * t->ne[3])};
 }
 
 bool out_prod_supports(const ggml_tensor * t) {
     const ggml_tensor * a = t->src[0];
-    return all_f32(t) && sizes_fit(t) && t->ne[2] % a->ne[2] == 0 && t->ne[3] % a->ne[3] == 0;
+    return all_f32(t) && sizes_fit(t) && t->ne[2] % a->ne[2] == 0 && t->ne[3] % a->ne[3] == 0 &&
+           t->ne[2] * t->ne[3] <= 65535;
 }
 
 // --- reductions -------------------------------------------------------------------------------
 
 bool reduce_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
-vk_grid reduce_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid reduce_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = t->op == GGML_OP_SUM ? 1 : t->op == GGML_OP_MEAN ? 2 : 0;
-    return groups_grid(t->op == GGML_OP_SUM ? 1 : ggml_nrows(t->src[0]), max_x);
+    return groups_grid(t->op == GGML_OP_SUM ? 1 : ggml_nrows(t->src[0]), lim.max_groups_x);
 }
 
 bool argmax_supports(const ggml_tensor * t) {
     return t->src[0]->type == GGML_TYPE_F32 && t->type == GGML_TYPE_I32 && sizes_fit(t) && ggml_is_matrix(t->src[0]);
 }
-vk_grid argmax_setup(const ggml_tensor * t, vk_params &, uint32_t max_x) { return linear_grid(t->src[0]->ne[1], max_x); }
+vk_grid argmax_setup(const ggml_tensor * t, vk_params &, const vk_limits & lim) { return linear_grid(t->src[0]->ne[1], lim.max_groups_x); }
 
 bool count_equal_supports(const ggml_tensor * t) {
     return t->src[0]->type == GGML_TYPE_I32 && t->src[1]->type == GGML_TYPE_I32 && t->type == GGML_TYPE_I64 && sizes_fit(t);
 }
-vk_grid single_group(const ggml_tensor *, vk_params &, uint32_t) { return {1, 1, 1}; }
+vk_grid single_group(const ggml_tensor *, vk_params &, const vk_limits &) { return {1, 1, 1}; }
 
 // --- loss -------------------------------------------------------------------------------------
 
 bool cross_entropy_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
-vk_grid cross_entropy_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid cross_entropy_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = 0;
     return {1, 1, 1};
 }
-vk_grid cross_entropy_back_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid cross_entropy_back_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = 1;
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 // --- optimizer --------------------------------------------------------------------------------
@@ -174,19 +177,19 @@ bool opt_step_supports(const ggml_tensor * t) {
     }
     return sizes_fit(t);
 }
-vk_grid adamw_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid adamw_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = 0;
-    return linear_grid(ggml_nelements(t->src[0]), max_x);
+    return linear_grid(ggml_nelements(t->src[0]), lim.max_groups_x);
 }
-vk_grid sgd_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid sgd_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     p.i[0] = 1;
-    return linear_grid(ggml_nelements(t->src[0]), max_x);
+    return linear_grid(ggml_nelements(t->src[0]), lim.max_groups_x);
 }
 
 // --- pooling ----------------------------------------------------------------------------------
 
 bool pool_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
-vk_grid pool_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid pool_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     const int32_t * op = t->op_params; // ggml_op_pool, k0, k1, s0, s1, p0, p1
     p.i[0] = t->op == GGML_OP_POOL_2D ? 0 : 1;
     p.i[1] = op[0] == GGML_OP_POOL_MAX;
@@ -196,7 +199,15 @@ vk_grid pool_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
     p.i[5] = op[4];
     p.i[6] = op[5];
     p.i[7] = op[6];
-    return linear_grid(ggml_nelements(t), max_x);
+    if (t->op == GGML_OP_POOL_2D_BACK && op[1] <= op[3] && op[2] <= op[4]) {
+        // windows without overlap: pool.comp mode 2, one invocation per cell (as its back_cells)
+        const ggml_tensor * g = t->src[0];
+        p.i[0] = 2;
+        const int64_t cx = std::max<int64_t>(g->ne[0], (t->ne[0] + op[5] + op[3] - 1) / op[3]);
+        const int64_t cy = std::max<int64_t>(g->ne[1], (t->ne[1] + op[6] + op[4] - 1) / op[4]);
+        return linear_grid(cx * cy * t->ne[2] * t->ne[3], lim.max_groups_x);
+    }
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 // --- convolution --------------------------------------------------------------------------------
@@ -209,22 +220,27 @@ void conv_params_to(const ggml_tensor * t, vk_params & p, int mode) {
 }
 
 bool conv_supports(const ggml_tensor * t) { return all_f32(t) && sizes_fit(t); }
-vk_grid conv_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid conv_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     conv_params_to(t, p, t->op == GGML_OP_CONV_2D ? 0 : 1);
-    return linear_grid(ggml_nelements(t), max_x);
+    // conv_2d.comp: one invocation per pixel and block of 4 channels
+    return linear_grid(t->ne[0] * t->ne[1] * ((t->ne[2] + 3) / 4) * t->ne[3], lim.max_groups_x);
 }
-vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid conv_back_kernel_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     conv_params_to(t, p, 0);
-    return groups_grid(ggml_nelements(t), max_x);
+    // conv_2d_back_kernel.comp: kernels up to 3x3 take one workgroup per (ic, oc) for all taps
+    // where that still keeps the device busy (on a GPU MNIST's conv2 does, 128 pairs, while conv1,
+    // 8 pairs, keeps one workgroup per weight, 72; on lavapipe both take the all-taps path)
+    p.i[7] = t->ne[0] <= 3 && t->ne[1] <= 3 && t->ne[2] * t->ne[3] >= lim.busy_groups;
+    return groups_grid(p.i[7] ? t->ne[2] * t->ne[3] : ggml_nelements(t), lim.max_groups_x);
 }
 
 // 2-D only; the kernel (src0) gives only its shape, so its type does not matter.
 bool im2col_supports(const ggml_tensor * t) {
     return t->op_params[6] == 1 && t->type == GGML_TYPE_F32 && t->src[1]->type == GGML_TYPE_F32 && sizes_fit(t);
 }
-vk_grid im2col_setup(const ggml_tensor * t, vk_params & p, uint32_t max_x) {
+vk_grid im2col_setup(const ggml_tensor * t, vk_params & p, const vk_limits & lim) {
     conv_params_to(t, p, t->op == GGML_OP_IM2COL ? 0 : 1);
-    return linear_grid(ggml_nelements(t), max_x);
+    return linear_grid(ggml_nelements(t), lim.max_groups_x);
 }
 
 struct table_entry {
@@ -246,9 +262,9 @@ const table_entry TABLE[] = {
     {GGML_OP_CONT, {"unary", copy_supports, copy_setup, 0}},
     {GGML_OP_CPY, {"unary", copy_supports, copy_setup, 0}},
     {GGML_OP_REPEAT, {"unary", repeat_supports, repeat_setup, 0}},
-    {GGML_OP_REPEAT_BACK, {"repeat_back", repeat_back_supports, elementwise_grid, 0}},
+    {GGML_OP_REPEAT_BACK, {"repeat_back", repeat_back_supports, one_group_per_element, 0}},
     {GGML_OP_MUL_MAT, {"mul_mat", mul_mat_supports, mul_mat_setup, 0}},
-    {GGML_OP_OUT_PROD, {"out_prod", out_prod_supports, elementwise_grid, 0}},
+    {GGML_OP_OUT_PROD, {"mul_mat", out_prod_supports, mul_mat_setup, 0}},
     {GGML_OP_SUM, {"reduce", reduce_supports, reduce_setup, 0}},
     {GGML_OP_SUM_ROWS, {"reduce", reduce_supports, reduce_setup, 0}},
     {GGML_OP_MEAN, {"reduce", reduce_supports, reduce_setup, 0}},

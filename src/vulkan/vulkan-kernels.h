@@ -27,12 +27,17 @@ struct vk_grid {
     uint32_t x, y, z;
 };
 
+// What a dispatch's grid may and should be on one device.
+struct vk_limits {
+    uint32_t max_groups_x; // the device's limit on workgroups along x
+    uint32_t busy_groups;  // workgroups that keep the whole device busy (see vk_device)
+};
+
 struct vk_kernel {
     const char * shader;
     bool (*supports)(const ggml_tensor * node);
-    // Fills the op-specific fields of p (addresses and shapes are already set) and the grid;
-    // max_x is the device's limit on workgroups along x.
-    vk_grid (*setup)(const ggml_tensor * node, vk_params & p, uint32_t max_x);
+    // Fills the op-specific fields of p (addresses and shapes are already set) and the grid.
+    vk_grid (*setup)(const ggml_tensor * node, vk_params & p, const vk_limits & lim);
     // Sources the kernel writes besides dst (bit k = src[k]), for hazard tracking.
     uint32_t writes_srcs;
 };

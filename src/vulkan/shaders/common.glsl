@@ -44,3 +44,13 @@ int offs(ivec4 c, ivec4 nb) { return c.x * nb.x + c.y * nb.y + c.z * nb.z + c.w 
 
 float ld(int t, ivec4 c) { return F32(pc.P.addr[t]).v[offs(c, pc.P.nb[t])]; }
 void st(ivec4 c, float x) { F32(pc.P.addr[DST]).v[offs(c, pc.P.nb[DST])] = x; }
+
+// Moves coordinate c of shape ne on by step (unravel(n, ne) for n elements) in row-major order,
+// with one carry per dimension instead of divisions; past the end, c.w >= ne.w.
+ivec4 advance(ivec4 c, ivec4 step, ivec4 ne) {
+    c += step;
+    if (c.x >= ne.x) { c.x -= ne.x; c.y += 1; }
+    if (c.y >= ne.y) { c.y -= ne.y; c.z += 1; }
+    if (c.z >= ne.z) { c.z -= ne.z; c.w += 1; }
+    return c;
+}

@@ -5,7 +5,7 @@
 #include "common.glsl"
 #define WG 256
 layout(local_size_x = WG) in;
-shared float part[WG];
+#include "workgroup_sum.glsl"
 
 void main() {
     const int mode = pc.P.i[0].x;
@@ -15,17 +15,15 @@ void main() {
     if (row >= (mode == 1 ? 1 : ne.y * ne.z * ne.w)) return;
     const ivec4 rc = unravel(row * ne.x, ne);
     float acc = 0.0;
-    for (int j = int(gl_LocalInvocationID.x); j < n; j += WG) {
-        acc += mode == 1 ? ld(SRC0, unravel(j, ne)) : ld(SRC0, ivec4(j, rc.yzw));
+    if (mode == 1) {
+        const ivec4 step = unravel(WG, ne);
+        for (ivec4 c = unravel(int(gl_LocalInvocationID.x), ne); c.w < ne.w; c = advance(c, step, ne)) acc += ld(SRC0, c);
+    } else {
+        for (int j = int(gl_LocalInvocationID.x); j < n; j += WG) acc += ld(SRC0, ivec4(j, rc.yzw));
     }
-    part[gl_LocalInvocationID.x] = acc;
-    barrier();
-    for (uint s = WG / 2; s > 0; s >>= 1) {
-        if (gl_LocalInvocationID.x < s) part[gl_LocalInvocationID.x] += part[gl_LocalInvocationID.x + s];
-        barrier();
-    }
+    const float sum = workgroup_sum(acc);
     if (gl_LocalInvocationID.x == 0) {
-        const float total = mode == 2 ? part[0] / float(ne.x) : part[0];
+        const float total = mode == 2 ? sum / float(ne.x) : sum;
         st(mode == 1 ? ivec4(0) : ivec4(0, rc.yzw), total);
     }
 }
