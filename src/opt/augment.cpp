@@ -175,6 +175,14 @@ static v4f clamp4(v4f q, v4f lo, v4f hi) {
 }
 
 #if defined(AUGMENT_AVX2)
+// Two adjacent floats into the low half of a register in one 8-byte load. Through memcpy, since
+// the pair is only 4-byte aligned (a cast to double * would be a misaligned access).
+__attribute__((target("avx2"))) static inline __m128 load_pair(const float * p) {
+    double d;
+    memcpy(&d, p, sizeof(d));
+    return _mm_castpd_ps(_mm_set_sd(d));
+}
+
 // The pixels [x, x_end) of one output row in steps of eight, up to the last whole step: the same
 // operations per lane and in the same order as the loops in augment_image (no FMA: the target
 // leaves it out, so nothing is contracted), hence the same bytes. Returns the first pixel not
@@ -202,8 +210,8 @@ __attribute__((target("avx2"))) static int64_t sample_row_avx2(const float * bas
         _mm256_store_si256((__m256i *) cell, _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(y0, pwf), x0)));
         __m128 t[8], b[8]; // (p00, p01) and (p10, p11) of each pixel in the low half
         for (int k = 0; k < 8; ++k) {
-            t[k] = _mm_castpd_ps(_mm_load_sd((const double *) (base + cell[k])));
-            b[k] = _mm_castpd_ps(_mm_load_sd((const double *) (base + cell[k] + pw)));
+            t[k] = load_pair(base + cell[k]);
+            b[k] = load_pair(base + cell[k] + pw);
         }
         // lanes 0-3 from pixels 0-3 and lanes 4-7 from pixels 4-7, so that one shuffle per pair
         // of registers separates the left and the right pixels of the cells
