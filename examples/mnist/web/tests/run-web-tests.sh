@@ -29,6 +29,17 @@ done
 
 mkdir -p "$WORK"
 cd "$ROOT"
+# The node-run programs' configuration compiles the library with -pthread; it must not define the
+# page's modules (a single-threaded mnist-web linked from that library, written over the page's,
+# faulted as soon as it trained). Configuring takes about a second.
+NODE_CHECK="$WORK/node-config-check"
+NODE_PATH=/usr/share/nodejs emcmake cmake -S examples/mnist/web -B "$NODE_CHECK" -DMNIST_WEB_NODE_TESTS=ON >/dev/null
+NODE_TARGETS=$(cmake --build "$NODE_CHECK" --target help)
+if grep -Eq '^\.\.\. mnist-web(-mt)?$' <<<"$NODE_TARGETS"; then
+    echo "FAIL: the MNIST_WEB_NODE_TESTS configuration defines the page's module mnist-web"
+    exit 1
+fi
+echo "ok: the MNIST_WEB_NODE_TESTS configuration leaves the page's modules alone"
 # Models missing from examples/mnist/web are trained for 10 epochs here (build-web.sh's 30 for
 # the shipped ones would take most of the suite's time on a 2-core machine).
 WEB_BUILD_DIR="$WORK/build-web" MNIST_TRAIN="$MNIST_TRAIN" FC_EPOCHS=${FC_EPOCHS:-10} CNN_EPOCHS=${CNN_EPOCHS:-10} \

@@ -401,6 +401,25 @@ async function testLoading(browser, url) {
     check(pred.digit === '7', `a drawing made while loading is scored once ready (${pred.digit})`);
     await page.close();
 
+    // Cross-origin isolated with ?threads=1: the training worker takes the single-threaded module
+    // (mnist-web.js, the page's own) although the threaded one could start. A module of that name
+    // linked from a library compiled for threads faulted here ("memory access out of bounds").
+    const one = await browser.newPage();
+    const oneScripts = [];
+    one.on('request', (r) => oneScripts.push(r.url().replace(/^.*\//, '')));
+    try {
+        await one.goto(`${url}&threads=1`);
+        await one.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+        const t1 = await trainRun(one, { model: 'fc', size: 2000 });
+        const info = await one.evaluate(() => ({ threads: document.body.dataset.trainThreads, isolated: self.crossOriginIsolated }));
+        const mt = oneScripts.filter((u) => u.startsWith('mnist-web-mt')).length;
+        check(info.isolated === true && info.threads === '1' && mt === 0 && t1.items.length === 1 && t1.items[0].testAccuracy > 0.6,
+              `isolated, ?threads=1: the single-threaded module (${info.threads} thread, ${mt} threaded files fetched), ` +
+              `FC on 2000 images, test accuracy ${(100 * (t1.items[0] || {}).testAccuracy).toFixed(2)}% ("${t1.status}")`);
+    } finally {
+        await one.close();
+    }
+
     // Served without the isolation headers (a plain static host): the single-threaded module
     // trains, even when ?threads=2 asks for more.
     const plain = await startServer(WEB, ['--no-isolation']);
