@@ -341,6 +341,71 @@ static void test_epoch_transform(ggml_backend_sched_t sched) {
     CHECK(seen.labels_given);
 }
 
+// --- ggml_opt_epoch_transform with the augmentation: its one-pass path against the generic one ---
+
+// Forwards to ggml_opt_augment_batch_transform under another address, so that the epoch takes
+// the generic path (gather the batch, then transform it) instead of the one-pass one.
+static void augment_via_generic_path(void * ud, float * data, float * labels, int64_t ne_datapoint, int64_t ne_label,
+                                     int64_t ndata_batch, int64_t ibatch) {
+    ggml_opt_augment_batch_transform(ud, data, labels, ne_datapoint, ne_label, ndata_batch, ibatch);
+}
+
+// outputs = inputs + w over 4x4 images, w one value per pixel; the trained w depends on every
+// transformed training image, so equal bytes of w mean equal batches.
+static void test_epoch_transform_augment(ggml_backend_sched_t sched) {
+    const int64_t side = 4, ne = side * side, ndata = 12, split = 8, nbatch = 2;
+    std::vector<float> w_after[3];
+    for (int variant = 0; variant < 3; ++variant) { // 0: one pass, 1: generic, 2: no transform
+        ggml_backend_t backend = ggml_backend_sched_get_backend(sched, 0);
+        ggml_context * ctx_static  = opth::new_meta_context(4, 0);
+        ggml_context * ctx_compute = opth::new_meta_context(GGML_DEFAULT_GRAPH_SIZE, 4);
+        ggml_tensor * inputs = ggml_new_tensor_2d(ctx_static, GGML_TYPE_F32, ne, nbatch);
+        ggml_tensor * w = ggml_new_tensor_1d(ctx_static, GGML_TYPE_F32, ne);
+        ggml_set_param(w);
+        ggml_tensor * outputs = ggml_add(ctx_compute, inputs, w);
+        ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors(ctx_static, backend);
+        std::vector<float> w0(ne, 0.5f);
+        ggml_backend_tensor_set(w, w0.data(), 0, ne * sizeof(float));
+
+        ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_F32, GGML_TYPE_F32, ne, ne, ndata, 1);
+        const std::vector<float> images = random_image(ne, ndata, 7);
+        memcpy(ggml_get_data_f32(ggml_opt_dataset_data(ds)), images.data(), images.size() * sizeof(float));
+        std::fill_n(ggml_get_data_f32(ggml_opt_dataset_labels(ds)), ne * ndata, 1.0f);
+
+        ggml_opt_params params = ggml_opt_default_params(sched, GGML_OPT_LOSS_TYPE_MEAN_SQUARED_ERROR);
+        params.ctx_compute  = ctx_compute;
+        params.inputs       = inputs;
+        params.outputs      = outputs;
+        params.get_opt_pars = fast_pars;
+        ggml_opt_context_t ctx = ggml_opt_init(params);
+
+        ggml_opt_augment_params ap = full_params();
+        ap.width = ap.height = side;
+        ap.translate = 1.0f;
+        ap.elastic_grid = 2.0f;
+        ap.backend = backend;
+        ggml_opt_result_t rt = ggml_opt_result_init(), rv = ggml_opt_result_init();
+        for (int64_t epoch = 1; epoch <= 2; ++epoch) {
+            ap.epoch = epoch;
+            ggml_opt_batch_transform tf = variant == 0 ? ggml_opt_augment_batch_transform
+                                        : variant == 1 ? augment_via_generic_path : nullptr;
+            ggml_opt_epoch_transform(ctx, ds, rt, rv, split, nullptr, nullptr, tf, &ap);
+        }
+        w_after[variant].resize(ne);
+        ggml_backend_tensor_get(w, w_after[variant].data(), 0, ne * sizeof(float));
+        ggml_opt_result_free(rt);
+        ggml_opt_result_free(rv);
+        ggml_opt_free(ctx);
+        ggml_opt_dataset_free(ds);
+        ggml_backend_buffer_free(buf);
+        ggml_free(ctx_static);
+        ggml_free(ctx_compute);
+    }
+    CHECK(memcmp(w_after[0].data(), w_after[1].data(), w_after[0].size() * sizeof(float)) == 0);
+    CHECK(memcmp(w_after[0].data(), w_after[2].data(), w_after[0].size() * sizeof(float)) != 0);
+    CHECK(w_after[0][0] != 0.5f);
+}
+
 int main() {
     test_against_reference();
     test_identity();
@@ -351,5 +416,6 @@ int main() {
     test_check();
     opth::cpu_sched cpu;
     test_epoch_transform(cpu.sched);
+    test_epoch_transform_augment(cpu.sched);
     return opth::finish();
 }
