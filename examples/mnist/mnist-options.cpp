@@ -93,6 +93,8 @@ static bool mnist_recipe_apply(const std::string & name, mnist_options & opts, s
         return false;
     }
     const bool cnn = arch == "mnist-cnn";
+    const mnist_options defaults; // every field the recipes set starts from the seed's value
+    opts.val_split     = defaults.val_split;
     opts.augment       = best ? mnist_augment_default() : ggml_opt_augment_default_params();
     opts.batch_logical = best ? 100 : MNIST_NBATCH_LOGICAL;
     opts.lr_schedule   = best ? "cosine" : "constant";

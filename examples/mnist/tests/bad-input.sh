@@ -131,5 +131,12 @@ cmp -s "$D/aug-a.gguf" "$D/aug-b.gguf" && ok || bad "augmented mnist-fc: 1 and 2
 # (--recipe best turns the CNN's augmentation off for its last 5 epochs: keep it on in this short run)
 expect_ok train-aug-cnn "$TRAIN" mnist-cnn "$D/aug-cnn.gguf" "$D/images" "$D/labels" "${A_ARGS[@]}" --aug-off-epochs 0
 
+# --recipe default after --recipe best is the seed's training again (the CNN's best recipe also
+# drops the validation split): the same model file as without either
+R_ARGS=(--seed 1 --epochs 1 --batch-logical 10 --batch-physical 10)
+expect_ok train-recipe-plain "$TRAIN" mnist-cnn "$D/recipe-plain.gguf" "$D/images" "$D/labels" "${R_ARGS[@]}"
+expect_ok train-recipe-reset "$TRAIN" mnist-cnn "$D/recipe-reset.gguf" "$D/images" "$D/labels" --recipe best --recipe default "${R_ARGS[@]}"
+cmp -s "$D/recipe-plain.gguf" "$D/recipe-reset.gguf" && ok || bad "--recipe best --recipe default: not the default training"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
