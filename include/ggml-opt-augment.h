@@ -123,7 +123,7 @@ GGML_API void ggml_opt_augment_batch_transform(void * userdata, float * data, fl
 // ggml_opt_dataset_get_batch, with the batch passed through transform (may be NULL) in host
 // memory before it reaches data_batch and labels_batch (labels_batch may be NULL). Host tensors
 // take the batch in place; others get it in one transfer. Needs an F32 dataset. For training
-// loops of their own.
+// loops of their own. With ggml_opt_augment_batch_transform it is ggml_opt_augment_get_batch.
 GGML_API void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, struct ggml_tensor * data_batch,
                                                    struct ggml_tensor * labels_batch, int64_t ibatch,
                                                    ggml_opt_batch_transform transform, void * userdata);
@@ -131,8 +131,7 @@ GGML_API void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, s
 // ggml_opt_dataset_get_batch_transform with ggml_opt_augment_batch_transform, in one pass: each
 // image goes from the dataset through its transform straight into the batch, on the threads of
 // params->backend, so the batch is not gathered first. The same bytes. Needs an F32 dataset of
-// params->width*params->height values per datapoint. ggml_opt_epoch_transform takes this path
-// for ggml_opt_augment_batch_transform.
+// params->width*params->height values per datapoint.
 GGML_API void ggml_opt_augment_get_batch(const struct ggml_opt_augment_params * params, ggml_opt_dataset_t dataset,
                                          struct ggml_tensor * data_batch, struct ggml_tensor * labels_batch, int64_t ibatch);
 

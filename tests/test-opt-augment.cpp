@@ -220,6 +220,13 @@ static void test_thread_and_batch_independence() {
     CHECK(memcmp(split.data(), one.data(), one.size() * sizeof(float)) == 0);
 }
 
+// Forwards to ggml_opt_augment_batch_transform under another address, so that a batch takes
+// the generic path (gather the batch, then transform it) instead of the one-pass one.
+static void augment_via_generic_path(void * ud, float * data, float * labels, int64_t ne_datapoint, int64_t ne_label,
+                                     int64_t ndata_batch, int64_t ibatch) {
+    ggml_opt_augment_batch_transform(ud, data, labels, ne_datapoint, ne_label, ndata_batch, ibatch);
+}
+
 // ggml_opt_augment_get_batch (each image from the dataset through its transform into the batch)
 // against the batch gathered first and transformed in place.
 static void test_get_batch() {
@@ -250,10 +257,16 @@ static void test_get_batch() {
         ggml_backend_tensor_get(labels, got_labels.data(), 0, ggml_nbytes(labels));
         CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
         CHECK(got_labels == want_labels);
-        // the generic path with the augmentation as its callback
+        // ggml_opt_dataset_get_batch_transform with the augmentation as its callback
         std::fill(got.begin(), got.end(), 0.0f);
         ggml_backend_tensor_set(data, got.data(), 0, ggml_nbytes(data));
         ggml_opt_dataset_get_batch_transform(ds, data, labels, ibatch, ggml_opt_augment_batch_transform, &p);
+        ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
+        CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+        // and the generic path (gather, then the callback) itself
+        std::fill(got.begin(), got.end(), 0.0f);
+        ggml_backend_tensor_set(data, got.data(), 0, ggml_nbytes(data));
+        ggml_opt_dataset_get_batch_transform(ds, data, labels, ibatch, augment_via_generic_path, &p);
         ggml_backend_tensor_get(data, got.data(), 0, ggml_nbytes(data));
         CHECK(memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
     }
@@ -343,12 +356,6 @@ static void test_epoch_transform(ggml_backend_sched_t sched) {
 
 // --- ggml_opt_epoch_transform with the augmentation: its one-pass path against the generic one ---
 
-// Forwards to ggml_opt_augment_batch_transform under another address, so that the epoch takes
-// the generic path (gather the batch, then transform it) instead of the one-pass one.
-static void augment_via_generic_path(void * ud, float * data, float * labels, int64_t ne_datapoint, int64_t ne_label,
-                                     int64_t ndata_batch, int64_t ibatch) {
-    ggml_opt_augment_batch_transform(ud, data, labels, ne_datapoint, ne_label, ndata_batch, ibatch);
-}
 
 // outputs = inputs + w over 4x4 images, w one value per pixel; the trained w depends on every
 // transformed training image, so equal bytes of w mean equal batches.

@@ -95,6 +95,20 @@ static int64_t shards_per_batch(const ggml_opt_dataset * ds, size_t nb_data_batc
     return nshards;
 }
 
+// The shards order[0..nshards) of src (nbs bytes each), one after the other into out.
+static void gather_shards(char * out, const char * src, size_t nbs, const int64_t * order, int64_t nshards) {
+    for (int64_t i = 0; i < nshards; ++i) memcpy(out + i * nbs, src + order[i] * nbs, nbs);
+}
+
+// A tensor whose bytes the CPU can write directly.
+static bool in_host_memory(const ggml_tensor * t) {
+    return t->buffer && ggml_backend_buffer_is_host(t->buffer) && t->data;
+}
+
+bool ggml_opt_dataset_is_f32(const ggml_opt_dataset * dataset) {
+    return dataset->data->type == GGML_TYPE_F32 && (!dataset->labels || dataset->labels->type == GGML_TYPE_F32);
+}
+
 // Copies the shards order[0..nshards) of src (nbs bytes each) into dst one after the other.
 // Shards that follow each other in src as well go over in one transfer. Host memory takes one
 // transfer per such run; any other memory (a device behind staging copies) gets the batch gathered
@@ -108,7 +122,7 @@ static void set_shards(ggml_tensor * dst, const char * src, size_t nbs, const in
     const bool host = !dst->buffer || ggml_backend_buffer_is_host(dst->buffer);
     if (nruns > 1 && !host) {
         gathered.resize((size_t) nshards * nbs); // grows once, then every batch reuses it
-        for (int64_t i = 0; i < nshards; ++i) memcpy(gathered.data() + i * nbs, src + order[i] * nbs, nbs);
+        gather_shards(gathered.data(), src, nbs, order, nshards);
         ggml_backend_tensor_set(dst, gathered.data(), 0, gathered.size());
         return;
     }
@@ -173,13 +187,13 @@ void ggml_opt_dataset_get_batch_host(ggml_opt_dataset_t dataset, void * data_bat
 static char * gather_host(ggml_tensor * dst, const char * src, size_t nbs, const int64_t * order, int64_t nshards,
                           std::vector<char> & staging) {
     char * out = nullptr;
-    if (dst->buffer && ggml_backend_buffer_is_host(dst->buffer) && dst->data) {
+    if (in_host_memory(dst)) {
         out = (char *) dst->data;
     } else {
         staging.resize((size_t) nshards * nbs); // grows once, then every batch reuses it
         out = staging.data();
     }
-    for (int64_t i = 0; i < nshards; ++i) memcpy(out + i * nbs, src + order[i] * nbs, nbs);
+    gather_shards(out, src, nbs, order, nshards);
     return out;
 }
 
@@ -189,11 +203,14 @@ void ggml_opt_dataset_get_batch_transform(ggml_opt_dataset_t dataset, ggml_tenso
         ggml_opt_dataset_get_batch(dataset, data_batch, labels_batch, ibatch);
         return;
     }
+    if (transform == ggml_opt_augment_batch_transform) {
+        // the same bytes without gathering the batch first
+        ggml_opt_augment_get_batch((const ggml_opt_augment_params *) userdata, dataset, data_batch, labels_batch, ibatch);
+        return;
+    }
     const char * func = "ggml_opt_dataset_get_batch_transform";
     const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, func);
-    if (dataset->data->type != GGML_TYPE_F32 || (dataset->labels && dataset->labels->type != GGML_TYPE_F32)) {
-        GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
-    }
+    if (!ggml_opt_dataset_is_f32(dataset)) GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
     const int64_t * order = dataset->permutation.data() + ibatch * nshards;
     char * data = gather_host(data_batch, (const char *) dataset->data->data, dataset->nbs_data, order, nshards,
                               dataset->gathered);
@@ -211,9 +228,7 @@ void ggml_opt_augment_get_batch(const ggml_opt_augment_params * params, ggml_opt
     const char * func = "ggml_opt_augment_get_batch";
     GGML_ASSERT(params);
     const int64_t nshards = check_batch_tensors(dataset, data_batch, labels_batch, ibatch, func);
-    if (dataset->data->type != GGML_TYPE_F32 || (dataset->labels && dataset->labels->type != GGML_TYPE_F32)) {
-        GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
-    }
+    if (!ggml_opt_dataset_is_f32(dataset)) GGML_ABORT("%s: a batch transform needs an F32 dataset", func);
     const int64_t ne = dataset->data->ne[0];
     if (ne != params->width * params->height) {
         GGML_ABORT("%s: datapoints of %" PRId64 " values are not %" PRId64 "x%" PRId64 " images", func, ne, params->width,
@@ -226,7 +241,7 @@ void ggml_opt_augment_get_batch(const ggml_opt_augment_params * params, ggml_opt
         const int64_t k = order[i / dataset->ndata_shard] * dataset->ndata_shard + i % dataset->ndata_shard;
         dataset->sources[i] = (const float *) dataset->data->data + k * ne;
     }
-    const bool host = data_batch->buffer && ggml_backend_buffer_is_host(data_batch->buffer) && data_batch->data;
+    const bool host = in_host_memory(data_batch);
     if (!host) dataset->gathered.resize((size_t) n * ne * sizeof(float));
     float * out = host ? (float *) data_batch->data : (float *) dataset->gathered.data();
     ggml_opt_augment_images_from(params, dataset->sources.data(), out, n, ibatch * n);

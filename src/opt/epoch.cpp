@@ -47,8 +47,7 @@ static bool run_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, gg
     if (labels && !ggml_opt_dataset_labels(dataset)) {
         GGML_ABORT("ggml_opt_epoch: the loss needs labels but the dataset has none");
     }
-    if (transform && (data->type != GGML_TYPE_F32 || (ggml_opt_dataset_labels(dataset) &&
-                                                      ggml_opt_dataset_labels(dataset)->type != GGML_TYPE_F32))) {
+    if (transform && !ggml_opt_dataset_is_f32(dataset)) {
         GGML_ABORT("ggml_opt_epoch_transform: a batch transform needs an F32 dataset");
     }
     const int64_t nbatches     = ndata / ndata_batch;
@@ -57,11 +56,7 @@ static bool run_epoch(ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, gg
     int64_t t_start_us = ggml_time_us();
     for (int64_t ibatch = 0; ibatch < ibatch_split; ++ibatch) {
         if (!ggml_opt_alloc_checked(opt_ctx, /*backward =*/ true)) return false;
-        if (transform == ggml_opt_augment_batch_transform) {
-            ggml_opt_augment_get_batch((const ggml_opt_augment_params *) transform_userdata, dataset, inputs, labels, ibatch);
-        } else {
-            ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch, transform, transform_userdata);
-        }
+        ggml_opt_dataset_get_batch_transform(dataset, inputs, labels, ibatch, transform, transform_userdata);
         ggml_opt_eval(opt_ctx, result_train);
         if (callback_train) {
             callback_train(true, opt_ctx, dataset, result_train, ibatch + 1, ibatch_split, t_start_us);

@@ -110,6 +110,9 @@ std::string ggml_opt_format_progress(bool train, int64_t ibatch, int64_t ibatch_
                                      double loss, double loss_unc, double accuracy, double accuracy_unc,
                                      int64_t elapsed_us);
 
+// Data (and labels, when it has them) of type F32, as batch transforms need.
+bool ggml_opt_dataset_is_f32(const ggml_opt_dataset * dataset);
+
 // ggml_opt_augment_images with image i read from src[i] (src NULL: from data, in place); the
 // images go to data.
 void ggml_opt_augment_images_from(const ggml_opt_augment_params * p, const float * const * src, float * data, int64_t n,
