@@ -5,6 +5,7 @@
 // use), and the results match a double-precision reference.
 
 #include "backend-test-helpers.h"
+#include "test-buffer-type.h"
 #include "backend/backend-impl.h"
 #include "cpu/cpu-isa.h"
 #include "cpu/kernel-table.h"
@@ -23,37 +24,7 @@ namespace {
 
 int g_test_nodes_computed = 0;
 int g_test_bad_memory = 0;   // nodes the test backend saw whose memory was not its own
-int g_test_bytes_written = 0;
-
-const char * test_buft_name(ggml_backend_buffer_type_t) { return "TEST"; }
-void * test_buffer_base(ggml_backend_buffer_t b) { return b->context; }
-void test_buffer_free(ggml_backend_buffer_t b) { free(b->context); }
-void test_buffer_memset(ggml_backend_buffer_t, ggml_tensor * t, uint8_t v, size_t off, size_t size) {
-    memset((char *) t->data + off, v, size);
-}
-void test_buffer_set(ggml_backend_buffer_t, ggml_tensor * t, const void * data, size_t off, size_t size) {
-    memcpy((char *) t->data + off, data, size);
-    g_test_bytes_written += (int) size;
-}
-void test_buffer_get(ggml_backend_buffer_t, const ggml_tensor * t, void * data, size_t off, size_t size) {
-    memcpy(data, (const char *) t->data + off, size);
-}
-void test_buffer_clear(ggml_backend_buffer_t b, uint8_t v) { memset(b->context, v, b->size); }
-
-const ggml_backend_buffer_i TEST_BUFFER_IFACE = {
-    test_buffer_free, test_buffer_base, nullptr, test_buffer_memset, test_buffer_set, test_buffer_get, nullptr,
-    test_buffer_clear, nullptr,
-};
-
-ggml_backend_buffer_t test_buft_alloc(ggml_backend_buffer_type_t buft, size_t size) {
-    void * mem = aligned_alloc(64, GGML_PAD(size ? size : 1, 64));
-    return ggml_backend_buffer_init(buft, TEST_BUFFER_IFACE, mem, size);
-}
-size_t test_buft_alignment(ggml_backend_buffer_type_t) { return 64; }
-bool test_buft_is_host(ggml_backend_buffer_type_t) { return false; } // the CPU must not read it directly
-
-ggml_backend_buffer_type g_test_buft = {
-    {test_buft_name, test_buft_alloc, test_buft_alignment, nullptr, nullptr, test_buft_is_host}, nullptr, nullptr};
+ggml_backend_buffer_type g_test_buft = test_buffer_type::make(/*host =*/ false); // the CPU must not read it directly
 
 bool own_memory(const ggml_tensor * t) {
     const ggml_tensor * o = t->view_src ? t->view_src : t;
@@ -244,13 +215,13 @@ int main() {
     eval_state st;
     st.sched = sched;
     ggml_backend_sched_set_eval_callback(sched, observe, &st);
-    g_test_bytes_written = 0;
+    test_buffer_type::g_set_bytes = 0;
     BT_CHECK(ggml_backend_sched_graph_compute(sched, n.gf) == GGML_STATUS_SUCCESS);
     BT_CHECK(st.seen == 6);
     BT_CHECK(st.unreadable == 0);
     BT_CHECK(g_test_bad_memory == 0);
     BT_CHECK(g_test_nodes_computed == 4);
-    BT_CHECK(g_test_bytes_written >= (int) (3 * D * N * sizeof(float))); // x, mul and s copied in
+    BT_CHECK(test_buffer_type::g_set_bytes >= 3 * D * N * sizeof(float)); // x, mul and s copied in
     BT_CHECK(bt::max_abs_diff(read(n.mul), ref.mul) < 1e-5);
     BT_CHECK(bt::max_abs_diff(read(n.out), ref.out) < 1e-4);
     BT_CHECK(n.t->src[1] == n.s);

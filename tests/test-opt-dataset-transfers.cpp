@@ -7,6 +7,7 @@
 
 #include "backend/backend-impl.h"
 #include "opt-helpers.h"
+#include "test-buffer-type.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -14,39 +15,8 @@
 
 namespace {
 
-int g_sets = 0; // set_tensor calls into either counting buffer type
-
-void * count_base(ggml_backend_buffer_t b) { return b->context; }
-void count_free(ggml_backend_buffer_t b) { free(b->context); }
-void count_memset(ggml_backend_buffer_t, ggml_tensor * t, uint8_t v, size_t off, size_t size) {
-    memset((char *) t->data + off, v, size);
-}
-void count_set(ggml_backend_buffer_t, ggml_tensor * t, const void * data, size_t off, size_t size) {
-    memcpy((char *) t->data + off, data, size);
-    g_sets++;
-}
-void count_get(ggml_backend_buffer_t, const ggml_tensor * t, void * data, size_t off, size_t size) {
-    memcpy(data, (const char *) t->data + off, size);
-}
-void count_clear(ggml_backend_buffer_t b, uint8_t v) { memset(b->context, v, b->size); }
-
-const ggml_backend_buffer_i COUNT_BUFFER_IFACE = {
-    count_free, count_base, nullptr, count_memset, count_set, count_get, nullptr, count_clear, nullptr,
-};
-
-const char * count_buft_name(ggml_backend_buffer_type_t) { return "COUNT"; }
-ggml_backend_buffer_t count_buft_alloc(ggml_backend_buffer_type_t buft, size_t size) {
-    void * mem = aligned_alloc(64, GGML_PAD(size ? size : 1, 64));
-    return ggml_backend_buffer_init(buft, COUNT_BUFFER_IFACE, mem, size);
-}
-size_t count_buft_alignment(ggml_backend_buffer_type_t) { return 64; }
-bool count_buft_host(ggml_backend_buffer_type_t) { return true; }
-bool count_buft_device(ggml_backend_buffer_type_t) { return false; }
-
-ggml_backend_buffer_type g_host_buft = {
-    {count_buft_name, count_buft_alloc, count_buft_alignment, nullptr, nullptr, count_buft_host}, nullptr, nullptr};
-ggml_backend_buffer_type g_device_buft = {
-    {count_buft_name, count_buft_alloc, count_buft_alignment, nullptr, nullptr, count_buft_device}, nullptr, nullptr};
+ggml_backend_buffer_type g_host_buft   = test_buffer_type::make(/*host =*/ true);
+ggml_backend_buffer_type g_device_buft = test_buffer_type::make(/*host =*/ false);
 
 constexpr int64_t NDATA = 24, NE_DATA = 3, NE_LABEL = 2;
 
@@ -76,9 +46,9 @@ void check_passes(ggml_backend_buffer_type_t buft, bool host, int64_t shard, int
     for (int pass = 0; pass < 4; ++pass) {
         if (pass > 0) ggml_opt_dataset_shuffle(opt_ctx, ds, -1); // pass 0 in order: one run per batch
         for (int64_t ib = 0; ib < NDATA / nbatch; ++ib) {
-            g_sets = 0;
+            test_buffer_type::g_set_calls = 0;
             ggml_opt_dataset_get_batch(ds, data_batch, labels_batch, ib);
-            const int sets = g_sets;
+            const int sets = test_buffer_type::g_set_calls;
             ggml_backend_tensor_get(data_batch, data.data(), 0, ggml_nbytes(data_batch));
             ggml_backend_tensor_get(labels_batch, labels.data(), 0, ggml_nbytes(labels_batch));
             ggml_opt_dataset_get_batch_host(ds, hdata.data(), hdata.size() * sizeof(float), hlabels.data(), ib);
