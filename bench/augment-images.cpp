@@ -51,16 +51,27 @@ int main(int argc, char ** argv) {
     const bool have_header = fread(header, 1, sizeof(header), in) == sizeof(header);
     const uint32_t n = have_header ? be32(header + 4) : 0, h = have_header ? be32(header + 8) : 0,
                    w = have_header ? be32(header + 12) : 0;
-    if (!have_header || be32(header) != 0x00000803u || w < 2 || h < 2 || w > 4096 || h > 4096 || n > (1u << 24)) {
+    if (!have_header || be32(header) != 0x00000803u || w < 2 || h < 2 || w > 4096 || h > 4096) {
         fclose(in);
         return fail("the input is not an IDX file of unsigned-byte images (magic 0x00000803, 2..4096 pixels a side)");
     }
+    // the size from the file, before anything is allocated from the header's counts
     const size_t npix = (size_t) w * h;
+    long size = -1;
+    if (fseek(in, 0, SEEK_END) == 0) size = ftell(in);
+    if (size < 0 || fseek(in, (long) sizeof(header), SEEK_SET) != 0) {
+        fclose(in);
+        return fail("cannot find the input's size");
+    }
+    if ((uint64_t) size - sizeof(header) != (uint64_t) npix * n) {
+        fclose(in);
+        return fail("the input's size does not match its header (a truncated or padded file)");
+    }
     std::vector<unsigned char> pixels(npix * n);
     const bool complete = fread(pixels.data(), 1, pixels.size(), in) == pixels.size();
     fclose(in);
     if (!complete) {
-        return fail("the input is shorter than its header says");
+        return fail("cannot read the input");
     }
 
     ggml_opt_augment_params p = ggml_opt_augment_default_params();
