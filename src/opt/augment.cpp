@@ -297,6 +297,14 @@ static inline __attribute__((always_inline)) void augment_image(const float * sr
     // one fill for every pixel that the loop below leaves out (many small fills cost more)
     std::fill(dst, dst + w * h, 0.0f);
     if (bx1 < 0) return; // a blank input
+    // First the range of every row, then the samples: the rows' samples do not wait for each
+    // other, and without the setup's branches between them the processor overlaps their loads.
+    struct row_span {
+        int64_t y, x_begin, x_end;
+        float   qx0, qy0;
+    };
+    thread_local std::vector<row_span> spans;
+    spans.clear();
     for (int64_t y = 0; y < h; ++y) {
         const double py = y - cy - s->ty;
         // the source position moves by (i00, i10) per output column
@@ -331,11 +339,16 @@ static inline __attribute__((always_inline)) void augment_image(const float * sr
             x_begin = x_end - n4;
         }
 
+        spans.push_back({ y, x_begin, x_end, (float) ax, (float) ay });
+    }
+    const float ix = (float) i00, iy = (float) i10;
+    for (const row_span & span : spans) {
+        const int64_t y = span.y, x_end = span.x_end;
+        const float qx0 = span.qx0, qy0 = span.qy0;
         float * row = dst + y * w;
-        const float qx0 = (float) ax, qy0 = (float) ay, ix = (float) i00, iy = (float) i10;
         const float * ex = dx ? dx + y * w : nullptr;
         const float * ey = dy ? dy + y * w : nullptr;
-        int64_t x = x_begin;
+        int64_t x = span.x_begin;
         // Four pixels at a time: the same operations in the same order as the scalar loop below,
         // lane by lane (IEEE arithmetic, no contraction), so a pixel's bytes do not depend on
         // which loop computes it.
