@@ -97,6 +97,19 @@ struct padded_sample {
     int64_t rs, rows, plane;
 };
 
+// n floats from src to dst, a vector at a time (the copies' rows are 14 or 28 floats: a call to
+// memcpy per row cost more than the copy)
+inline void copy_floats(float * dst, const float * src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+    for (; i < n; ++i) dst[i] = src[i];
+}
+
+// n floats of zeros at dst, n a multiple of 4
+inline void zero_vectors(float * dst, int64_t n) {
+    for (int64_t i = 0; i < n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_splat(0.0f));
+}
+
 void pad_sample(const cgml_conv_image & in, int64_t n, const cgml_conv_taps & t, padded_sample & p) {
     const float * sample = in.data + n * in.sample;
     // padded column px holds input column px - pw, padded row py input row py - ph
@@ -104,17 +117,23 @@ void pad_sample(const cgml_conv_image & in, int64_t n, const cgml_conv_taps & t,
     for (int64_t c = 0; c < in.C; ++c) {
         for (int64_t py = 0; py < p.rows; ++py) {
             float * dst = p.data + c * p.plane + py * p.rs;
+            zero_vectors(dst, p.rs);
             const int64_t iy = py - t.ph;
-            if (iy < 0 || iy >= in.H || x1 <= x0) {
-                std::fill(dst, dst + p.rs, 0.0f);
-                continue;
-            }
-            const float * src = sample + c * in.plane + iy * in.row;
-            std::fill(dst, dst + x0, 0.0f);
-            std::copy(src + (x0 - t.pw), src + (x1 - t.pw), dst + x0);
-            std::fill(dst + x1, dst + p.rs, 0.0f);
+            if (iy >= 0 && iy < in.H && x0 < x1) copy_floats(dst + x0, sample + c * in.plane + iy * in.row + (x0 - t.pw), x1 - x0);
         }
     }
+}
+
+// The padded geometry for an output of out_w x out_h: rows of whole vectors (for the zeroing)
+// long enough for the last segment's farthest tap.
+padded_sample padded_geometry(int64_t out_w, int64_t out_h, const cgml_conv_taps & t) {
+    const int64_t n_seg = (out_w + 3) / 4;
+    padded_sample ps;
+    ps.data = nullptr;
+    ps.rs = (n_seg * 4 + (t.KW - 1) * t.dw + 3) / 4 * 4;
+    ps.rows = out_h + (t.KH - 1) * t.dh;
+    ps.plane = ps.rs * ps.rows;
+    return ps;
 }
 
 // NP output vectors (offsets off[p] into the padded sample) for NC output channels: the sums over
@@ -197,10 +216,7 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
     if (r0 >= r1) return;
     constexpr int L = 4;
     const int64_t n_seg = (out.W + L - 1) / L;
-    padded_sample ps;
-    ps.rs = n_seg * L + (t.KW - 1) * t.dw;
-    ps.rows = out.H + (t.KH - 1) * t.dh;
-    ps.plane = ps.rs * ps.rows;
+    padded_sample ps = padded_geometry(out.W, out.H, t);
     // (a vector load at the last tap of the last segment ends inside the plane; the padded copy is
     // a few KiB per sample, rewritten for each sample this thread touches)
     float * buf = new float[(size_t) (ps.plane * in.C)];
@@ -321,10 +337,7 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
     if (n0 >= n1) return;
     constexpr int L = 4;
     const int64_t OW = grad.W, OH = grad.H, GC = grad.C, n_seg = (OW + L - 1) / L;
-    padded_sample ps;
-    ps.rs = n_seg * L + (t.KW - 1) * t.dw;
-    ps.rows = OH + (t.KH - 1) * t.dh;
-    ps.plane = ps.rs * ps.rows;
+    padded_sample ps = padded_geometry(OW, OH, t);
     const int64_t gs = n_seg * L, g_plane = gs * OH, in_sample = ps.plane * in.C, g_sample = g_plane * GC;
     // a few samples at a time, so that their copies stay in the L2 cache while every block of
     // taps and channels sweeps them
@@ -344,8 +357,8 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
                 for (int64_t y = 0; y < OH; ++y) {
                     float * d = gdst + c * g_plane + y * gs;
                     const float * src = gsrc + c * grad.plane + y * grad.row;
-                    std::copy(src, src + OW, d);
-                    std::fill(d + OW, d + gs, 0.0f);
+                    zero_vectors(d, gs);
+                    copy_floats(d, src, OW);
                 }
         }
         for (int64_t co0 = 0; co0 < GC; co0 += GRAD_CB) {

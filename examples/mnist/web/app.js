@@ -270,6 +270,23 @@ function newRun(model) {
     return { model, chart: [], testPoints: [], epochsDone: 0, lastX: 0 };
 }
 
+// The chart and the status line follow the batches at most once per frame: redrawn for every
+// batch (600 per CNN epoch), the page's thread took CPU time from the training threads on a
+// 2-core machine. A status written meanwhile by anything else (the epoch's end) is kept.
+let progressText = null, progressBefore = null;
+function scheduleProgress(text) {
+    const status = $('train-status');
+    if (progressText === null) {
+        progressBefore = status.textContent;
+        requestAnimationFrame(() => {
+            if (status.textContent === progressBefore) status.textContent = progressText;
+            progressText = null;
+            drawChart();
+        });
+    }
+    progressText = text;
+}
+
 function drawChart() {
     const c = $('train-chart'), g = c.getContext('2d');
     // The drawing buffer follows the displayed size, so that text stays sharp on any screen.
@@ -424,9 +441,8 @@ async function startTraining(fromScratch) {
             run.chart.push({ x, loss: m.loss, accuracy: m.accuracy, gap: first });
             first = false;
             run.lastX = x;
-            drawChart();
-            $('train-status').textContent = `${NAMES[name]}, epoch ${epochBase + m.epoch}: batch ${m.ibatch}/${m.nbatch}, ` +
-                `loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(2)}%`;
+            scheduleProgress(`${NAMES[name]}, epoch ${epochBase + m.epoch}: batch ${m.ibatch}/${m.nbatch}, ` +
+                `loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(2)}%`);
         } else if (m.type === 'snapshot') {
             useTrainedModel(name, m.bytes);
         } else if (m.type === 'epoch') {
