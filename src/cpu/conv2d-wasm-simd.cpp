@@ -271,11 +271,12 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
 }
 
 // ---------------------------------------------------------------------------------------------
-// The kernel gradient on padded copies: each sample's input as for the correlation, its output
-// gradient with each row's last segment filled up with zeros, so the pixel loops take plain loads
-// and 32-bit pointer steps. Lanes past a row's end multiply a zero gradient by an input the
-// generic kernel would have masked off; the last segment's input is masked here too, so an
-// infinite or NaN input there cannot turn the zero into a NaN.
+// The kernel gradient on padded copies of each sample's input (as for the correlation), the
+// output gradient read in place: the pixel loops take plain loads and 32-bit pointer steps. Lanes
+// past a row's end (the last segment's) are masked in the input and in the gradient, so that
+// they add exact zeros as in the generic kernel, whatever the values there (an infinite or NaN
+// input times a zero gradient would not). The gradient is copied, with each row filled up with
+// zeros, only when a whole-vector read at its end could reach past the module's memory.
 
 // NT taps (kx0 .. kx0+NT-1 of kernel row ky of input channel ci) x CB gradient channels over the
 // samples of one chunk: their padded inputs (sample stride in_sample) and gradients (g_sample).
@@ -295,7 +296,8 @@ void padded_grad_block(const float * in, int64_t in_sample, const float * g, int
         for (int64_t y = 0; y < OH; ++y, irow += rs, grow += gs) {
             const float * ip = irow;
             const float * gp0 = grow;
-            // the full segments, then the last one with its input masked
+            // the full segments, then the last one with its input and gradient masked (read in
+            // place, the gradient's lanes there belong to the next row)
             for (int32_t s = 0; s <= full; ++s, ip += 4, gp0 += 4) {
                 const v128_t m = s < full ? wasm_i32x4_splat(-1) : tail_mask;
                 v128_t v[NT];
@@ -303,7 +305,7 @@ void padded_grad_block(const float * in, int64_t in_sample, const float * g, int
                 for (int k = 0; k < NT; ++k) v[k] = wasm_v128_and(wasm_v128_load(ip + k * dw32), m);
 #pragma GCC unroll 4
                 for (int c = 0; c < CB; ++c) {
-                    const v128_t gv = wasm_v128_load(gp0 + c * gp);
+                    const v128_t gv = wasm_v128_and(wasm_v128_load(gp0 + c * gp), m);
 #pragma GCC unroll 3
                     for (int k = 0; k < NT; ++k) acc[k][c] = wasm_f32x4_add(wasm_f32x4_mul(v[k], gv), acc[k][c]);
                 }
@@ -338,11 +340,18 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
     constexpr int L = 4;
     const int64_t OW = grad.W, OH = grad.H, GC = grad.C, n_seg = (OW + L - 1) / L;
     padded_sample ps = padded_geometry(OW, OH, t);
-    const int64_t gs = n_seg * L, g_plane = gs * OH, in_sample = ps.plane * in.C, g_sample = g_plane * GC;
-    // a few samples at a time, so that their copies stay in the L2 cache while every block of
-    // taps and channels sweeps them
-    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(n1 - n0, (128 * 1024 / 4) / (in_sample + g_sample)));
-    float * buf = new float[(size_t) (chunk * (in_sample + g_sample))];
+    // the last vector the pixel loops read of the gradient ends before the memory's end (which
+    // only grows)?
+    const uintptr_t last_read = (uintptr_t) (grad.data + (n1 - 1) * grad.sample + (GC - 1) * grad.plane + (OH - 1) * grad.row +
+                                             n_seg * L);
+    const bool in_place = last_read <= (uintptr_t) __builtin_wasm_memory_size(0) * 65536u;
+    const int64_t gs = in_place ? grad.row : n_seg * L, g_plane = in_place ? grad.plane : gs * OH;
+    const int64_t g_sample = in_place ? grad.sample : g_plane * GC, in_sample = ps.plane * in.C;
+    const int64_t copied = in_place ? 0 : g_sample;
+    // a few samples at a time, so that their copies and gradients stay in the L2 cache while every
+    // block of taps and channels sweeps them
+    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(n1 - n0, (128 * 1024 / 4) / (in_sample + GC * OH * OW)));
+    float * buf = new float[(size_t) (chunk * (in_sample + copied))];
     float * gbuf = buf + chunk * in_sample;
     const v128_t tail_mask = wasm_v128_and(wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat((int32_t) (OW - (n_seg - 1) * L))),
                                            wasm_i32x4_splat(-1));
@@ -351,6 +360,7 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
         for (int64_t j = 0; j < nc; ++j) {
             ps.data = buf + j * in_sample;
             pad_sample(in, c0 + j, t, ps);
+            if (in_place) continue;
             const float * gsrc = grad.data + (c0 + j) * grad.sample;
             float * gdst = gbuf + j * g_sample;
             for (int64_t c = 0; c < GC; ++c)
@@ -361,6 +371,7 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
                     copy_floats(d, src, OW);
                 }
         }
+        const float * g = in_place ? grad.data + c0 * grad.sample : gbuf;
         for (int64_t co0 = 0; co0 < GC; co0 += GRAD_CB) {
             const int64_t cb = std::min<int64_t>(GRAD_CB, GC - co0);
             for (int64_t ci = 0; ci < in.C; ++ci)
@@ -369,7 +380,7 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
                         const int64_t nt = std::min<int64_t>(GRAD_NT, t.KW - kx0);
                         const float * ip = buf + ci * ps.plane + ky * t.dh * ps.rs + kx0 * t.dw;
                         float * p = partial + (((ci * t.KH + ky) * t.KW + kx0) * GC + co0) * CGML_CONV_LANES;
-                        padded_grad_fns[nt - 1][cb - 1](ip, in_sample, gbuf + co0 * g_plane, g_sample, g_plane, nc, OH, n_seg, ps.rs, gs,
+                        padded_grad_fns[nt - 1][cb - 1](ip, in_sample, g + co0 * g_plane, g_sample, g_plane, nc, OH, n_seg, ps.rs, gs,
                                                         t.dw, tail_mask, p, GC * CGML_CONV_LANES);
                     }
         }
