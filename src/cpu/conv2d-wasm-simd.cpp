@@ -1,12 +1,12 @@
 // The direct convolution kernels of conv2d.h for WebAssembly SIMD (128-bit). The correlation
 // (forward pass and input gradient) and the kernel gradient are this file's own: they work on
-// zero-padded copies of each sample (see correlate_padded), which V8 runs about 1.5x as fast as
-// the generic masked kernels. The fused convolution + pooling of evaluation takes the generic
-// kernel of conv2d-kernels.h with the vector type below: 4 pixels per vector and block sizes for
-// 16 registers, as for AVX2. WebAssembly has neither masked loads nor a fused multiply-add: a
-// mask is a lane-wide integer vector, a masked load a whole load with the lanes outside cleared
-// (see load_masked), a masked store one or two lane stores, and a multiply-add is a multiply and
-// an add.
+// zero-padded copies of each sample (see correlate_padded), which V8 runs much faster than the
+// generic masked kernels (examples/mnist/web/README.md has the figures). The fused convolution +
+// pooling of evaluation takes the generic kernel of conv2d-kernels.h with the vector type below:
+// 4 pixels per vector and block sizes for 16 registers, as for AVX2. WebAssembly has neither
+// masked loads nor a fused multiply-add: a mask is a lane-wide integer vector, a masked load a
+// whole load with the lanes outside cleared (see load_masked), a masked store one or two lane
+// stores, and a multiply-add is a multiply and an add.
 //
 // Built only where the compiler targets wasm SIMD (emcc -msimd128).
 
