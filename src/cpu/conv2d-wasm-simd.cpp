@@ -276,18 +276,48 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
 
 // ---------------------------------------------------------------------------------------------
 // The kernel gradient on padded copies of each sample's input (as for the correlation), the
-// output gradient read in place: the pixel loops take plain loads and 32-bit pointer steps. Lanes
-// past a row's end (the last segment's) are masked in the input and in the gradient, so that
-// they add exact zeros as in the generic kernel, whatever the values there (an infinite or NaN
-// input times a zero gradient would not). The gradient is copied, with each row filled up with
-// zeros, only when a whole-vector read at its end could reach past the module's memory.
+// output gradient read in place: the pixel loops take plain loads and 32-bit pointer steps. In a
+// row's last segment the lanes past the row's end are masked in the input and in the gradient,
+// so that they add exact zeros as in the generic kernel, whatever the values there (an infinite
+// or NaN input times a zero gradient would not).
+
+// A gradient vector at p with the lanes outside m cleared: in place, the lanes past a row's end
+// belong to the next row. A vector that would reach past the end of the module's memory (which
+// only grows, so the size read once per call stays a safe bound) is gathered lane by lane.
+inline v128_t load_grad_tail(const float * p, v128_t m, uintptr_t mem_end) {
+    if (__builtin_expect((uintptr_t) (p + 4) <= mem_end, 1)) return wasm_v128_and(wasm_v128_load(p), m);
+    alignas(16) float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    const int bits = wasm_i32x4_bitmask(m);
+    for (int j = 0; j < 4; ++j)
+        if (bits >> j & 1) t[j] = p[j];
+    return wasm_v128_load(t);
+}
+
+// One segment of NT taps x CB gradient channels; TAIL: the row's last segment, masked by m.
+template <int NT, int CB, bool TAIL>
+__attribute__((always_inline)) inline void grad_segment(const float * ip, const float * gp, int32_t dw, int32_t g_plane, v128_t m,
+                                                        uintptr_t mem_end, v128_t (&acc)[NT][CB]) {
+    v128_t v[NT];
+#pragma GCC unroll 3
+    for (int k = 0; k < NT; ++k) {
+        v[k] = wasm_v128_load(ip + k * dw);
+        if (TAIL) v[k] = wasm_v128_and(v[k], m);
+    }
+#pragma GCC unroll 4
+    for (int c = 0; c < CB; ++c) {
+        const v128_t gv = TAIL ? load_grad_tail(gp + c * g_plane, m, mem_end) : wasm_v128_load(gp + c * g_plane);
+#pragma GCC unroll 3
+        for (int k = 0; k < NT; ++k) acc[k][c] = wasm_f32x4_add(wasm_f32x4_mul(v[k], gv), acc[k][c]);
+    }
+}
 
 // NT taps (kx0 .. kx0+NT-1 of kernel row ky of input channel ci) x CB gradient channels over the
-// samples of one chunk: their padded inputs (sample stride in_sample) and gradients (g_sample).
+// samples of one chunk: their padded inputs (sample stride in_sample) and their gradients in
+// place (strides g_sample, g_plane, gs). tail_mask: the lanes of a row's last segment inside it.
 template <int NT, int CB>
 void padded_grad_block(const float * in, int64_t in_sample, const float * g, int64_t g_sample, int64_t g_plane, int64_t n_samples,
-                       int64_t OH, int64_t n_seg, int64_t rs, int64_t gs, int64_t dw, v128_t tail_mask, float * partial,
-                       int64_t partial_step) {
+                       int64_t OH, int64_t n_seg, int64_t rs, int64_t gs, int64_t dw, v128_t tail_mask, uintptr_t mem_end,
+                       float * partial, int64_t partial_step) {
     v128_t acc[NT][CB];
 #pragma GCC unroll 3
     for (int k = 0; k < NT; ++k)
@@ -298,22 +328,9 @@ void padded_grad_block(const float * in, int64_t in_sample, const float * g, int
         const float * irow = in + n * in_sample;
         const float * grow = g + n * g_sample;
         for (int64_t y = 0; y < OH; ++y, irow += rs, grow += gs) {
-            const float * ip = irow;
-            const float * gp0 = grow;
-            // the full segments, then the last one with its input and gradient masked (read in
-            // place, the gradient's lanes there belong to the next row)
-            for (int32_t s = 0; s <= full; ++s, ip += 4, gp0 += 4) {
-                const v128_t m = s < full ? wasm_i32x4_splat(-1) : tail_mask;
-                v128_t v[NT];
-#pragma GCC unroll 3
-                for (int k = 0; k < NT; ++k) v[k] = wasm_v128_and(wasm_v128_load(ip + k * dw32), m);
-#pragma GCC unroll 4
-                for (int c = 0; c < CB; ++c) {
-                    const v128_t gv = wasm_v128_and(wasm_v128_load(gp0 + c * gp), m);
-#pragma GCC unroll 3
-                    for (int k = 0; k < NT; ++k) acc[k][c] = wasm_f32x4_add(wasm_f32x4_mul(v[k], gv), acc[k][c]);
-                }
-            }
+            // the full segments unmasked, then the last one with its input and gradient masked
+            for (int32_t s = 0; s < full; ++s) grad_segment<NT, CB, false>(irow + 4 * s, grow + 4 * s, dw32, gp, tail_mask, mem_end, acc);
+            grad_segment<NT, CB, true>(irow + 4 * full, grow + 4 * full, dw32, gp, tail_mask, mem_end, acc);
         }
     }
 #pragma GCC unroll 3
@@ -326,7 +343,7 @@ void padded_grad_block(const float * in, int64_t in_sample, const float * g, int
 }
 
 typedef void (*padded_grad_fn)(const float *, int64_t, const float *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                               int64_t, v128_t, float *, int64_t);
+                               int64_t, v128_t, uintptr_t, float *, int64_t);
 
 constexpr int GRAD_NT = 3, GRAD_CB = 3; // 9 accumulators, 3 input vectors and a gradient vector
 
@@ -344,38 +361,20 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
     constexpr int L = 4;
     const int64_t OW = grad.W, OH = grad.H, GC = grad.C, n_seg = (OW + L - 1) / L;
     padded_sample ps = padded_geometry(OW, OH, t);
-    // the last vector the pixel loops read of the gradient ends before the memory's end (which
-    // only grows)?
-    const uintptr_t last_read = (uintptr_t) (grad.data + (n1 - 1) * grad.sample + (GC - 1) * grad.plane + (OH - 1) * grad.row +
-                                             n_seg * L);
-    const bool in_place = last_read <= (uintptr_t) __builtin_wasm_memory_size(0) * 65536u;
-    const int64_t gs = in_place ? grad.row : n_seg * L, g_plane = in_place ? grad.plane : gs * OH;
-    const int64_t g_sample = in_place ? grad.sample : g_plane * GC, in_sample = ps.plane * in.C;
-    const int64_t copied = in_place ? 0 : g_sample;
+    const int64_t in_sample = ps.plane * in.C;
+    const uintptr_t mem_end = (uintptr_t) __builtin_wasm_memory_size(0) * 65536u;
     // a few samples at a time, so that their copies and gradients stay in the L2 cache while every
     // block of taps and channels sweeps them
     const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(n1 - n0, (128 * 1024 / 4) / (in_sample + GC * OH * OW)));
-    float * buf = new float[(size_t) (chunk * (in_sample + copied))];
-    float * gbuf = buf + chunk * in_sample;
-    const v128_t tail_mask = wasm_v128_and(wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat((int32_t) (OW - (n_seg - 1) * L))),
-                                           wasm_i32x4_splat(-1));
+    float * buf = new float[(size_t) (chunk * in_sample)];
+    const v128_t tail_mask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat((int32_t) (OW - (n_seg - 1) * L)));
     for (int64_t c0 = n0; c0 < n1; c0 += chunk) {
         const int64_t nc = std::min(chunk, n1 - c0);
         for (int64_t j = 0; j < nc; ++j) {
             ps.data = buf + j * in_sample;
             pad_sample(in, c0 + j, t, ps);
-            if (in_place) continue;
-            const float * gsrc = grad.data + (c0 + j) * grad.sample;
-            float * gdst = gbuf + j * g_sample;
-            for (int64_t c = 0; c < GC; ++c)
-                for (int64_t y = 0; y < OH; ++y) {
-                    float * d = gdst + c * g_plane + y * gs;
-                    const float * src = gsrc + c * grad.plane + y * grad.row;
-                    zero_vectors(d, gs);
-                    copy_floats(d, src, OW);
-                }
         }
-        const float * g = in_place ? grad.data + c0 * grad.sample : gbuf;
+        const float * g = grad.data + c0 * grad.sample;
         for (int64_t co0 = 0; co0 < GC; co0 += GRAD_CB) {
             const int64_t cb = std::min<int64_t>(GRAD_CB, GC - co0);
             for (int64_t ci = 0; ci < in.C; ++ci)
@@ -384,8 +383,8 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
                         const int64_t nt = std::min<int64_t>(GRAD_NT, t.KW - kx0);
                         const float * ip = buf + ci * ps.plane + ky * t.dh * ps.rs + kx0 * t.dw;
                         float * p = partial + (((ci * t.KH + ky) * t.KW + kx0) * GC + co0) * CGML_CONV_LANES;
-                        padded_grad_fns[nt - 1][cb - 1](ip, in_sample, g + co0 * g_plane, g_sample, g_plane, nc, OH, n_seg, ps.rs, gs,
-                                                        t.dw, tail_mask, p, GC * CGML_CONV_LANES);
+                        padded_grad_fns[nt - 1][cb - 1](ip, in_sample, g + co0 * grad.plane, grad.sample, grad.plane, nc, OH, n_seg,
+                                                        ps.rs, grad.row, t.dw, tail_mask, mem_end, p, GC * CGML_CONV_LANES);
                     }
         }
     }
