@@ -394,7 +394,7 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
 } // namespace
 
 const cgml_conv2d_kernels cgml_conv2d_kernels_wasm_simd = {&correlate_padded, &kernel_grad_padded,
-                                                           kernels<wasm_simd>().correlate_pool_bias_relu};
+                                                           &correlate_pool_bias_relu<wasm_simd>};
 
 #else
 
