@@ -270,6 +270,28 @@ function newRun(model) {
     return { model, chart: [], testPoints: [], epochsDone: 0, lastX: 0 };
 }
 
+// The chart and the status line follow the batches a few times a second (PROGRESS_MS apart, in
+// an animation frame). Redrawn for every batch, or even once per frame, they kept the page's
+// thread busy and took a quarter of the training threads' time on a 2-core machine (headless
+// Chromium draws the canvas in software). A status written meanwhile by anything else (the
+// epoch's end) is kept.
+const PROGRESS_MS = 250;
+let progressText = null, progressBefore = null, progressLast = -Infinity;
+function scheduleProgress(text) {
+    const status = $('train-status');
+    if (progressText === null) {
+        progressBefore = status.textContent;
+        const wait = Math.max(0, progressLast + PROGRESS_MS - performance.now());
+        setTimeout(() => requestAnimationFrame(() => {
+            progressLast = performance.now();
+            if (status.textContent === progressBefore) status.textContent = progressText;
+            progressText = null;
+            drawChart();
+        }), wait);
+    }
+    progressText = text;
+}
+
 function drawChart() {
     const c = $('train-chart'), g = c.getContext('2d');
     // The drawing buffer follows the displayed size, so that text stays sharp on any screen.
@@ -424,9 +446,8 @@ async function startTraining(fromScratch) {
             run.chart.push({ x, loss: m.loss, accuracy: m.accuracy, gap: first });
             first = false;
             run.lastX = x;
-            drawChart();
-            $('train-status').textContent = `${NAMES[name]}, epoch ${epochBase + m.epoch}: batch ${m.ibatch}/${m.nbatch}, ` +
-                `loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(2)}%`;
+            scheduleProgress(`${NAMES[name]}, epoch ${epochBase + m.epoch}: batch ${m.ibatch}/${m.nbatch}, ` +
+                `loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(2)}%`);
         } else if (m.type === 'snapshot') {
             useTrainedModel(name, m.bytes);
         } else if (m.type === 'epoch') {

@@ -65,7 +65,8 @@ async function train(msg) {
     M.onSnapshot = (bytes) => postMessage({ type: 'snapshot', epoch, bytes }, [bytes.buffer]);
 
     const init = msg.init ? MnistPre.copyToHeap(M, msg.init) : 0;
-    // A snapshot about every 5000 images, aligned to optimizer steps.
+    // A snapshot about every 5000 images, aligned to optimizer steps (after the first, at
+    // most one a second: mnist-web.cpp).
     const snapshotEvery = Math.max(1, Math.round(5000 / batch)) * (batch / physical);
     const rc = M._web_train_start(msg.arch, msg.nTrain, init, msg.init ? msg.init.length : 0, batch, physical,
                                   threads, msg.seed >>> 0, snapshotEvery);

@@ -32,7 +32,9 @@ async function epochSeconds(page, model, n) {
     await page.selectOption('#train-size', String(n));
     await page.fill('#train-epochs', '1');
     await page.click('#train-scratch');
-    await page.waitForFunction(() => document.body.dataset.training === '0', null, { timeout: 900000 });
+    // Polled every 100 ms: polling at every animation frame (playwright's default) kept the page's
+    // main thread busy, on a core the training threads need.
+    await page.waitForFunction(() => document.body.dataset.training === '0', null, { timeout: 900000, polling: 100 });
     return page.evaluate(() => {
         const li = [...document.querySelectorAll('#epoch-results li')].pop();
         return { seconds: li ? Number(li.dataset.seconds) : NaN, threads: document.body.dataset.trainThreads,
