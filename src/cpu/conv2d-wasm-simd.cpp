@@ -15,6 +15,7 @@
 #if defined(__wasm_simd128__)
 
 #include <array>
+#include <vector>
 #include <cfloat>
 #include <wasm_simd128.h>
 
@@ -223,13 +224,14 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
     padded_sample ps = padded_geometry(out.W, out.H, t);
     // (a vector load at the last tap of the last segment ends inside the plane; the padded copy is
     // a few KiB per sample, rewritten for each sample this thread touches)
-    float * buf = new float[(size_t) (ps.plane * in.C)];
-    ps.data = buf;
+    std::vector<float> buf((size_t) (ps.plane * in.C));
+    ps.data = buf.data();
     const padded_fn * pairs = padded_fns::pairs;
     const padded_fn * singles = padded_fns::singles;
     // the taps in weight order ((ci*KH + ky)*KW + kx) as offsets into the padded sample
     const int32_t n_taps = (int32_t) (in.C * t.KH * t.KW), CO = (int32_t) out.C;
-    int32_t * tap_off = new int32_t[(size_t) n_taps];
+    std::vector<int32_t> tap_off_v((size_t) n_taps);
+    int32_t * tap_off = tap_off_v.data();
     for (int64_t ci = 0, k = 0; ci < in.C; ++ci)
         for (int64_t ky = 0; ky < t.KH; ++ky)
             for (int64_t kx = 0; kx < t.KW; ++kx, ++k) tap_off[k] = (int32_t) (ci * ps.plane + ky * t.dh * ps.rs + kx * t.dw);
@@ -237,9 +239,11 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
     // per output vector q = y*n_seg + s of a sample: its offset in the padded sample and in the
     // output plane, and its lanes inside the row (no divisions in the loops below)
     const int64_t nq = out.H * n_seg;
-    int64_t * poff = new int64_t[(size_t) (2 * nq)];
+    std::vector<int64_t> offsets((size_t) (2 * nq));
+    std::vector<int> lanes_v((size_t) nq);
+    int64_t * poff = offsets.data();
     int64_t * ooff = poff + nq;
-    int * lanes = new int[(size_t) nq];
+    int * lanes = lanes_v.data();
     for (int64_t y = 0, q = 0; y < out.H; ++y)
         for (int64_t s = 0; s < n_seg; ++s, ++q) {
             poff[q] = y * ps.rs + s * L;
@@ -268,10 +272,6 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
             co0 += nc;
         }
     }
-    delete[] tap_off;
-    delete[] lanes;
-    delete[] poff;
-    delete[] buf;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +366,8 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
     // a few samples at a time, so that their copies and gradients stay in the L2 cache while every
     // block of taps and channels sweeps them
     const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(n1 - n0, (128 * 1024 / 4) / (in_sample + GC * OH * OW)));
-    float * buf = new float[(size_t) (chunk * in_sample)];
+    std::vector<float> buf_v((size_t) (chunk * in_sample));
+    float * buf = buf_v.data();
     const v128_t tail_mask = wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat((int32_t) (OW - (n_seg - 1) * L)));
     for (int64_t c0 = n0; c0 < n1; c0 += chunk) {
         const int64_t nc = std::min(chunk, n1 - c0);
@@ -388,7 +389,6 @@ void kernel_grad_padded(const cgml_conv_image & in, const cgml_conv_image & grad
                     }
         }
     }
-    delete[] buf;
 }
 
 } // namespace
