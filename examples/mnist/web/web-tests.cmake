@@ -1,5 +1,6 @@
-# Browser tests of the web demo (examples/mnist/web), for the native build. Include this file
-# after examples/mnist has been added; it does nothing when tests or the MNIST programs are off.
+# Browser tests of the web demo (examples/mnist/web) and node tests of its WebAssembly kernels,
+# for the native build. Include this file after examples/mnist has been added; it does nothing
+# when tests or the MNIST programs are off.
 #
 # mnist-web-native computes the reference probabilities; tests/run-web-tests.sh builds the page
 # (scripts/build-web.sh), serves it and drives Debian's chromium with playwright-core. The test
@@ -26,3 +27,9 @@ add_test(NAME mnist-web-browser
                  $<TARGET_FILE:mnist-web-native> $<TARGET_FILE:mnist-train> ${CMAKE_CURRENT_BINARY_DIR}/web-test)
 set_tests_properties(mnist-web-browser PROPERTIES
     LABELS "integration;web" TIMEOUT 1200 SKIP_RETURN_CODE 77 RESOURCE_LOCK mnist-data)
+
+# The WebAssembly SIMD kernels against the plain reference loops, built for and run under node
+# (tests/run-wasm-kernel-tests.sh); skipped (77) when emscripten or node is missing.
+add_test(NAME wasm-kernels
+         COMMAND bash ${MNIST_WEB_DIR}/tests/run-wasm-kernel-tests.sh ${CMAKE_CURRENT_BINARY_DIR}/wasm-kernels)
+set_tests_properties(wasm-kernels PROPERTIES LABELS "unit;web" TIMEOUT 1200 SKIP_RETURN_CODE 77)
