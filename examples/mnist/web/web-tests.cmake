@@ -32,4 +32,4 @@ set_tests_properties(mnist-web-browser PROPERTIES
 # (tests/run-wasm-kernel-tests.sh); skipped (77) when emscripten or node is missing.
 add_test(NAME wasm-kernels
          COMMAND bash ${MNIST_WEB_DIR}/tests/run-wasm-kernel-tests.sh ${CMAKE_CURRENT_BINARY_DIR}/wasm-kernels)
-set_tests_properties(wasm-kernels PROPERTIES LABELS "unit;web" TIMEOUT 1200 SKIP_RETURN_CODE 77)
+set_tests_properties(wasm-kernels PROPERTIES LABELS "web" TIMEOUT 1200 SKIP_RETURN_CODE 77)
