@@ -427,18 +427,30 @@ static void augment_part(void * ctx, int ith, int nth) {
         dx.resize(n);
         dy.resize(n);
     }
+    // A thread claims its next chunk before it transforms the current one, and while it works on
+    // the current chunk's k-th image it asks for the next chunk's k-th: the sources lie in
+    // shuffled order across the whole dataset, and reading them straight from memory stalled the
+    // transform on its first loads (prefetched into the second-level cache: into the first, the
+    // requests measured about half as effective).
     const int64_t CHUNK = 4;
-    for (;;) {
-        const int64_t begin = job.next.fetch_add(CHUNK, std::memory_order_relaxed);
-        if (begin >= job.n) return;
+    auto source = [&](int64_t i) { return (const char *) (job.src ? job.src[i] : job.data + i * n); };
+    int64_t begin = job.next.fetch_add(CHUNK, std::memory_order_relaxed);
+    while (begin < job.n) {
         const int64_t end = std::min(begin + CHUNK, job.n);
+        const int64_t next = job.next.fetch_add(CHUNK, std::memory_order_relaxed);
         for (int64_t i = begin; i < end; ++i) {
+            const int64_t ahead = next + (i - begin);
+            if (ahead < job.n) {
+                const char * from = source(ahead);
+                for (int64_t b = 0; b < n * (int64_t) sizeof(float); b += 64) __builtin_prefetch(from + b, 0, 2);
+            }
             ggml_opt_augment_sample s;
             ggml_opt_augment_draw(p, job.ifirst + i, &s, elastic ? dx.data() : nullptr, elastic ? dy.data() : nullptr);
             float * img = job.data + i * n;
             ggml_opt_augment_image(job.src ? job.src[i] : img, img, p->width, p->height, &s, elastic ? dx.data() : nullptr,
                                    elastic ? dy.data() : nullptr);
         }
+        begin = next;
     }
 }
 
