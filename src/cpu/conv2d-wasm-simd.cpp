@@ -15,8 +15,9 @@
 #if defined(__wasm_simd128__)
 
 #include <array>
-#include <vector>
 #include <cfloat>
+#include <utility>
+#include <vector>
 #include <wasm_simd128.h>
 
 #include "cpu/conv2d-kernels.h"
@@ -207,14 +208,12 @@ typedef void (*padded_fn)(const float *, const int32_t *, int32_t, const float *
 // 4 x 2 accumulators beat 8 x 1 (9 loads per 8 multiply-adds) by 6% of a CNN epoch.
 constexpr int PAIR_NC = 4;
 
-template <int... I> struct padded_table {
-    static constexpr padded_fn pairs[sizeof...(I)] = {&padded_block<I + 1, 2>...};
-    static constexpr padded_fn singles[sizeof...(I)] = {&padded_block<I + 1, 1>...};
-};
-template <int... I> constexpr padded_fn padded_table<I...>::pairs[sizeof...(I)];
-template <int... I> constexpr padded_fn padded_table<I...>::singles[sizeof...(I)];
-template <int... I> padded_table<I...> padded_table_of(std::integer_sequence<int, I...>);
-typedef decltype(padded_table_of(std::make_integer_sequence<int, PAIR_NC>())) padded_fns;
+// padded_block for 1 .. PAIR_NC channels, NP output vectors each
+template <int NP, int... I> constexpr std::array<padded_fn, sizeof...(I)> padded_row(std::integer_sequence<int, I...>) {
+    return {{&padded_block<I + 1, NP>...}};
+}
+constexpr std::array<padded_fn, PAIR_NC> padded_pairs = padded_row<2>(std::make_integer_sequence<int, PAIR_NC>());
+constexpr std::array<padded_fn, PAIR_NC> padded_singles = padded_row<1>(std::make_integer_sequence<int, PAIR_NC>());
 
 void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, const float * w, const cgml_conv_taps & t, int64_t r0,
                       int64_t r1) {
@@ -226,8 +225,6 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
     // a few KiB per sample, rewritten for each sample this thread touches)
     std::vector<float> buf((size_t) (ps.plane * in.C));
     ps.data = buf.data();
-    const padded_fn * pairs = padded_fns::pairs;
-    const padded_fn * singles = padded_fns::singles;
     // the taps in weight order ((ci*KH + ky)*KW + kx) as offsets into the padded sample
     const int32_t n_taps = (int32_t) (in.C * t.KH * t.KW), CO = (int32_t) out.C;
     std::vector<int32_t> tap_off_v((size_t) n_taps);
@@ -263,11 +260,11 @@ void correlate_padded(const cgml_conv_image & in, const cgml_conv_image & out, c
             const int64_t nc = std::min<int64_t>(PAIR_NC, left);
             for (; q + 1 < q1; q += 2) {
                 const padded_target d[2] = {{o + ooff[q], lanes[q]}, {o + ooff[q + 1], lanes[q + 1]}};
-                pairs[nc - 1](ps.data, tap_off, n_taps, w + co0, CO, poff + q, d, out_plane);
+                padded_pairs[nc - 1](ps.data, tap_off, n_taps, w + co0, CO, poff + q, d, out_plane);
             }
             for (; q < q1; ++q) {
                 const padded_target d = {o + ooff[q], lanes[q]};
-                singles[nc - 1](ps.data, tap_off, n_taps, w + co0, CO, poff + q, &d, out_plane);
+                padded_singles[nc - 1](ps.data, tap_off, n_taps, w + co0, CO, poff + q, &d, out_plane);
             }
             co0 += nc;
         }
